@@ -1,0 +1,1 @@
+# librtalloc_guard: owned by the guard work (issue 4).

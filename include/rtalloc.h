@@ -1,0 +1,274 @@
+/* rtalloc: memory allocation that is safe inside real-time loops.
+ *
+ * All memory a heap will ever hand out is reserved, touched and (on
+ * request) locked when the heap is created.  After that no call on the
+ * heap makes a system call, takes a lock or touches a page for the first
+ * time.  Two allocators share that memory:
+ *
+ *   pools  - size classes from 16 B to max_block; each thread allocates
+ *            from its own cache, frees from any thread go home lock-free.
+ *   arenas - bump allocation from a fixed slice, dropped at once by
+ *            rta_arena_reset (one per audio cycle or game frame).
+ *
+ * Each function says whether it is real-time safe ("RT-safe": no system
+ * call, no lock, no page fault, bounded steps), who may call it, what it
+ * costs and how it fails.  "Steps" are loop iterations of the allocator;
+ * every bound below is a constant of the heap, never a function of how
+ * many blocks are live or how many threads run.
+ */
+#ifndef RTALLOC_H
+#define RTALLOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RTA_VERSION_MAJOR 0
+#define RTA_VERSION_MINOR 1
+#define RTA_VERSION_PATCH 0
+#define RTA_VERSION_STRING "0.1.0"
+
+#if defined(RTA_BUILDING_LIBRARY) && defined(__GNUC__)
+#define RTA_API __attribute__((visibility("default")))
+#else
+#define RTA_API
+#endif
+
+#if defined(__GNUC__)
+#define RTA_MALLOC_ATTR(...) __attribute__((malloc, warn_unused_result, __VA_ARGS__))
+#define RTA_WARN_UNUSED __attribute__((warn_unused_result))
+#else
+#define RTA_MALLOC_ATTR(...)
+#define RTA_WARN_UNUSED
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct rta_heap rta_heap;
+typedef struct rta_arena rta_arena;
+
+/* ---- flags and error codes --------------------------------------------- */
+
+enum {
+    RTA_LOCK_MEMORY = 1u << 0,     /* mlock the region; create fails if it can't */
+    RTA_NO_PREFAULT = 1u << 1,     /* skip touching every page at create */
+    RTA_FALLBACK_SYSTEM = 1u << 2, /* on pool miss, use malloc (counted) */
+    RTA_DEBUG = 1u << 3            /* trap misses, poison, detect bad frees */
+};
+
+enum {
+    RTA_OK = 0,
+    RTA_ERR_CONFIG = -1,           /* zero or inconsistent size in the config */
+    RTA_ERR_REGION_TOO_SMALL = -2, /* memory_bytes too small for pools + arena */
+    RTA_ERR_MAX_BLOCK = -3,        /* max_block above what the pools can hold */
+    RTA_ERR_LOCK = -4,             /* mlock refused (RLIMIT_MEMLOCK) */
+    RTA_ERR_MAP = -5,              /* mmap of the region failed */
+    RTA_ERR_INVAL = -6,            /* NULL heap or output pointer */
+    RTA_ERR_NO_CACHE = -7,         /* every thread cache is taken */
+    RTA_ERR_RESERVE = -8           /* too little free reserve left for an arena */
+};
+
+/* Trap kinds: distinct integers from 0 to 15. */
+enum {
+    RTA_TRAP_FALLBACK = 0,       /* a miss was served by the system heap */
+    RTA_TRAP_EXHAUSTED = 1,      /* a miss returned NULL */
+    RTA_TRAP_DOUBLE_FREE = 2,    /* free of a block that is already free */
+    RTA_TRAP_FOREIGN_FREE = 3,   /* free of a pointer this heap never handed out */
+    RTA_TRAP_INTERIOR_FREE = 4,  /* free of a pointer inside a block */
+    RTA_TRAP_ARENA_OVERFLOW = 5, /* an arena allocation did not fit */
+    RTA_TRAP_SIZE_MISMATCH = 6,  /* rta_free_sized with a size of another class */
+    RTA_TRAP_LEAK = 7            /* rta_heap_destroy found live blocks */
+};
+
+typedef struct rta_trap_info {
+    int kind;        /* RTA_TRAP_* */
+    size_t size;     /* request size, where there is one */
+    const void *ptr; /* pointer concerned, where there is one */
+} rta_trap_info;
+typedef void (*rta_trap_fn)(const rta_trap_info *info, void *user);
+
+typedef struct rta_config {
+    size_t pool_bytes;    /* bytes for the size-class pools */
+    size_t arena_bytes;   /* bytes of the heap's frame arena (0: none) */
+    size_t max_block;     /* largest pooled size; larger = miss */
+    unsigned max_threads; /* thread caches that can exist at once */
+    unsigned flags;       /* RTA_* flags above */
+    void *memory;         /* caller-owned region to carve all from */
+    size_t memory_bytes;  /* (embedded, no mmap); NULL: map our own */
+    rta_trap_fn on_trap;  /* NULL: write a report to stderr, abort() */
+    void *trap_user;
+} rta_config;
+
+#define RTA_MAX_CLASSES 64
+/* Per thread, caches in at most this many heaps at once. */
+#define RTA_MAX_HEAPS_PER_THREAD 8
+
+/* ---- set-up (not RT-safe) ------------------------------------------------ */
+
+/* "MAJOR.MINOR.PATCH" of the library linked.  Any thread, O(1). */
+RTA_API const char *rta_version(void);
+
+/* Fills cfg with defaults: 16 MiB of pools, a 1 MiB frame arena, blocks
+ * up to 64 KiB, 16 thread caches, flags 0 (RTA_DEBUG when the library was
+ * configured with --enable-debug).  Any thread, O(1). */
+RTA_API void rta_config_defaults(rta_config *cfg);
+
+/* Reserves all memory (mmap, or carved from cfg->memory), touches every
+ * page unless RTA_NO_PREFAULT, mlocks it with RTA_LOCK_MEMORY.  Returns 0
+ * and *out, or a negative RTA_ERR_* and leaves nothing behind.  Not
+ * RT-safe: system calls, O(size of the region). */
+RTA_API int rta_heap_create(rta_heap **out, const rta_config *cfg) RTA_WARN_UNUSED;
+
+/* Gives the region back (munmap; caller memory is left to the caller).
+ * With RTA_DEBUG, live blocks are reported (per class) to the trap handler
+ * as RTA_TRAP_LEAK after a summary on stderr.  No other thread may use the
+ * heap during or after the call.  Not RT-safe.  NULL is a no-op. */
+RTA_API void rta_heap_destroy(rta_heap *h);
+
+/* Words for an RTA_ERR_* code, naming what to change.  Any thread. */
+RTA_API const char *rta_strerror(int err);
+
+/* Words for an RTA_TRAP_* kind ("fallback", "double free", ...). */
+RTA_API const char *rta_trap_name(int kind);
+
+/* Claims a thread cache for the calling thread now, so its first
+ * allocation does not.  0, or RTA_ERR_NO_CACHE when all max_threads caches
+ * are taken (or the thread already holds caches in
+ * RTA_MAX_HEAPS_PER_THREAD heaps), RTA_ERR_INVAL for NULL.  Cost: at most
+ * max_threads compare-and-swaps.  RT-safe, but better done at set-up. */
+RTA_API int rta_thread_attach(rta_heap *h);
+
+/* Gives the calling thread's cache back.  Its blocks stay valid; any
+ * thread may free them, and the next thread to claim the cache owns them.
+ * A thread that exits does this by itself.  O(1), RT-safe. */
+RTA_API void rta_thread_detach(rta_heap *h);
+
+/* ---- pools (RT-safe) -----------------------------------------------------
+ *
+ * Bound, owner thread: a cache hit is a handful of loads and stores, no
+ * atomic read-modify-write.  A miss in the thread cache does at most: one
+ * atomic exchange to take the frees other threads sent home, one
+ * compare-and-swap loop to take a span from the shared reserve, and at
+ * most 4 size-class probes (aligned allocation only).  Compare-and-swap
+ * loops are lock-free: they only retry when another thread made progress.
+ * A free from another thread is one compare-and-swap loop (plus one more
+ * when it is the first remote free of that span since the owner looked).
+ *
+ * Failure: NULL with errno = ENOMEM (EINVAL for a bad alignment); nothing
+ * else changes; the failure is counted.  With RTA_FALLBACK_SYSTEM a miss is
+ * served by malloc instead (not RT-safe, counted); with RTA_DEBUG every
+ * miss traps.  Every pointer is 16-byte aligned; blocks of power-of-two
+ * classes up to 4096 are aligned to their size. */
+
+RTA_API void *rta_malloc(rta_heap *h, size_t size) RTA_MALLOC_ATTR(alloc_size(2));
+RTA_API void *rta_calloc(rta_heap *h, size_t n, size_t size)
+    RTA_MALLOC_ATTR(alloc_size(2, 3)); /* n*size overflow -> NULL */
+/* Same class: same pointer, O(1).  Otherwise allocate, copy, free; on
+ * failure NULL and p untouched.  rta_realloc(h, p, 0) frees p and returns
+ * what rta_malloc(h, 0) does; rta_realloc(h, NULL, n) is rta_malloc. */
+RTA_API void *rta_realloc(rta_heap *h, void *p, size_t size) RTA_WARN_UNUSED;
+/* align: a power of two up to 4096 (bigger: as far as max_block allows);
+ * anything else: NULL, EINVAL. */
+RTA_API void *rta_aligned_alloc(rta_heap *h, size_t align, size_t size)
+    RTA_MALLOC_ATTR(alloc_size(3));
+/* NULL is a no-op.  Any thread.  A pointer this heap did not hand out is
+ * counted as a bad free and ignored (trap with RTA_DEBUG); a double free
+ * or an interior pointer traps with RTA_DEBUG. */
+RTA_API void rta_free(rta_heap *h, void *p);
+/* As rta_free; with RTA_DEBUG a size of another class traps. */
+RTA_API void rta_free_sized(rta_heap *h, void *p, size_t size);
+/* Usable bytes of a block (its class size), 0 for a pointer not ours.
+ * O(1), any thread. */
+RTA_API size_t rta_usable_size(const rta_heap *h, const void *p);
+/* 1 if p points into a block of this heap's pools (arena memory: 0). */
+RTA_API int rta_owns(const rta_heap *h, const void *p);
+
+/* ---- arenas (RT-safe except rta_arena_create) ---------------------------- */
+
+/* The heap's frame arena (config arena_bytes), or NULL when there is none. */
+RTA_API rta_arena *rta_heap_arena(rta_heap *h);
+/* Carves a new arena of at least `bytes` from the pools' reserve.  Set-up
+ * only (not concurrently with allocation in the same heap's reserve is
+ * fine: lock-free), O(1).  RTA_ERR_CONFIG for 0 bytes, RTA_ERR_RESERVE when
+ * the reserve has too little contiguous free memory, RTA_ERR_INVAL for
+ * NULL.  The arena lives until the heap is destroyed. */
+RTA_API int rta_arena_create(rta_heap *h, size_t bytes, rta_arena **out) RTA_WARN_UNUSED;
+/* Bump allocation, any thread, lock-free (one compare-and-swap loop).
+ * align 0 means 16; not a power of two: NULL, EINVAL.  Does not fit: NULL,
+ * ENOMEM, an overflow is counted (RTA_TRAP_ARENA_OVERFLOW with RTA_DEBUG);
+ * never falls back to the system heap. */
+RTA_API void *rta_arena_alloc(rta_arena *a, size_t size, size_t align)
+    RTA_MALLOC_ATTR(alloc_size(2));
+/* Drops everything: O(1) (one store; RTA_DEBUG poisons the dropped bytes,
+ * O(bytes dropped)).  The thread that owns the frame only, with no
+ * rta_arena_alloc running concurrently. */
+RTA_API void rta_arena_reset(rta_arena *a);
+/* Current position, for rta_arena_rewind.  O(1). */
+RTA_API size_t rta_arena_mark(const rta_arena *a);
+/* Drops everything allocated after mark (a mark taken since the last
+ * reset).  O(1) (debug: poisons).  Owner thread only. */
+RTA_API void rta_arena_rewind(rta_arena *a, size_t mark);
+RTA_API size_t rta_arena_used(const rta_arena *a);
+RTA_API size_t rta_arena_capacity(const rta_arena *a);
+
+/* ---- real-time sections (RT-safe: a thread-local update) ----------------- */
+
+RTA_API void rta_rt_enter(void); /* nestable, per thread */
+RTA_API void rta_rt_leave(void); /* unbalanced leave is ignored */
+RTA_API int rta_rt_active(void); /* 1 inside a section on this thread */
+/* System-heap calls the guard library saw in RT sections on this thread
+ * since it started; 0 without the guard. */
+RTA_API uint64_t rta_rt_system_allocs(void);
+/* For librtalloc_guard: if the calling thread is in an RT section (and not
+ * inside rtalloc's own fallback), count one system-heap call and return
+ * the new count; otherwise return 0 and count nothing. */
+RTA_API uint64_t rta_rt_note_system_alloc(void);
+
+/* ---- statistics (any thread, lock-free, any time) ------------------------
+ *
+ * Counters are summed from per-thread counters when read: they may lag by
+ * the operations in flight on other threads, never more.  Peaks are exact
+ * while one thread allocates; with several, a lower bound (the highest of
+ * any thread's own peak and of any live figure a read saw). */
+
+typedef struct rta_class_stats {
+    size_t block_size;
+    size_t live, peak, capacity; /* in blocks */
+} rta_class_stats;
+
+typedef struct rta_arena_stats {
+    size_t used, peak, capacity; /* in bytes */
+    uint64_t resets, overflows;
+} rta_arena_stats;
+
+typedef struct rta_stats {
+    size_t bytes_reserved;       /* all memory the heap holds */
+    size_t bytes_live, bytes_peak; /* handed out by the pools (block sizes) */
+    uint64_t allocs, frees;      /* successful pool calls */
+    uint64_t failures;           /* NULL returned */
+    uint64_t fallbacks;          /* served by the system heap */
+    uint64_t remote_frees;       /* freed by a thread not the owner */
+    uint64_t bad_frees;          /* foreign, interior or double frees seen */
+    int memory_locked;           /* 1 if mlock succeeded */
+    unsigned n_classes;
+    rta_class_stats classes[RTA_MAX_CLASSES];
+    rta_arena_stats frame_arena; /* zeros when there is none */
+    /* fields below may grow */
+    size_t pool_bytes_free;      /* reserve not held by any class or arena */
+    unsigned threads_attached;   /* caches claimed now */
+} rta_stats;
+
+/* O(max_threads * classes) loads, no lock, no system call. */
+RTA_API void rta_stats_get(const rta_heap *h, rta_stats *out);
+RTA_API void rta_arena_stats_get(const rta_arena *a, rta_arena_stats *out);
+/* Human-readable report to fd with write(2) from a stack buffer (no
+ * malloc, no stdio).  0, or -1 with errno on a write error.  Not RT-safe
+ * (it writes to a file). */
+RTA_API int rta_stats_write(const rta_heap *h, int fd);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RTALLOC_H */

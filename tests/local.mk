@@ -1,0 +1,6 @@
+# Tests run by `make check`; each area keeps its own fragment.
+include tests/core.mk
+include tests/arena.mk
+include tests/guard.mk
+include tests/demo.mk
+include tests/hardening.mk
