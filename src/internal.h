@@ -1,11 +1,282 @@
+/* Internal declarations shared by the files of librtalloc.
+ *
+ * Memory layout of a heap (one mmap, or the caller's region):
+ *
+ *   [ rta_heap | thread caches | span descriptors | fallback table |
+ *     debug bitmap ][ pad to span alignment ][ pool spans ][ frame arena ]
+ *
+ * The pool is an array of equal spans of 2^span_shift bytes (64 KiB, or
+ * the next power of two above max_block), aligned to their size, so the
+ * span of any pointer is one subtraction and one shift away, and blocks of
+ * power-of-two classes are aligned to their size.  All metadata is out of
+ * band (span descriptors, not block headers): a freed pointer is checked
+ * against it before anything is trusted, as musl's mallocng does.
+ *
+ * Ownership: a span, while it serves a size class, belongs to one thread
+ * cache.  Only the thread holding that cache touches the span's free list,
+ * so the owner's alloc and free are plain loads and stores.  Other threads
+ * push freed blocks onto the span's `remote` stack (a Treiber push, with a
+ * block count packed beside the head); the push that makes that stack
+ * non-empty also pushes the span onto its owner's `pending` stack for the
+ * class.  The owner takes a whole stack with one atomic exchange, so
+ * picking up remote frees is O(1) however many there are.
+ */
 #ifndef RTA_INTERNAL_H
 #define RTA_INTERNAL_H
+
 #include "config.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #include "rtalloc.h"
+
+#define RTA__LIKELY(x) __builtin_expect(!!(x), 1)
+#define RTA__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define RTA__HIDDEN __attribute__((visibility("hidden")))
+#define RTA__CACHELINE 64
+
+#define RTA__MIN_SPAN_SHIFT 16  /* 64 KiB spans at least */
+#define RTA__MAX_BLOCK_LIMIT ((size_t)2 << 20) /* 2 MiB: 64 classes */
+#define RTA__MAX_THREADS_LIMIT 4096u
+#define RTA__FALLBACK_SLOTS 1024u
+#define RTA__FALLBACK_PROBES 32u
+#define RTA__GRANULE_SHIFT 4    /* 16-byte granules for the debug bitmap */
+
+/* Relaxed counters written by one thread and read by any: a load and a
+ * store, never a read-modify-write, so the owner pays no lock prefix. */
+#define RTA__LOAD(x) atomic_load_explicit(&(x), memory_order_relaxed)
+#define RTA__STORE(x, v) atomic_store_explicit(&(x), (v), memory_order_relaxed)
+#define RTA__BUMP(x, d) RTA__STORE((x), RTA__LOAD(x) + (d))
+
+/* ---- real-time sections (rt.c) ---- */
 struct rta__rt_state {
     unsigned depth;
-    unsigned in_fallback;
+    unsigned in_fallback; /* inside rtalloc's own system-heap call */
     uint64_t system_allocs;
 };
-struct rta__rt_state *rta__rt_self(void);
-#endif
+struct rta__rt_state *rta__rt_self(void) RTA__HIDDEN;
+
+/* ---- spans ---- */
+struct rta__span {
+    /* Set when the span is given to a class; read by freeing threads to
+     * validate a pointer, so atomic (relaxed) though only the owner and
+     * the reserve write them. */
+    _Atomic uint32_t cls;   /* class + 1; 0 while in the reserve or an arena */
+    _Atomic uint32_t owner; /* index of the owning thread cache */
+    _Atomic uint32_t bump;  /* blocks carved so far */
+    uint32_t nblocks;       /* blocks that fit in the span */
+    /* Owner only. */
+    uint32_t used;          /* carved and not yet seen free by the owner */
+    uint32_t on_partial;
+    void *free;             /* owner's free list, linked through the blocks */
+    struct rta__span *prev, *next; /* the cache's partial list */
+    struct rta__span *pending_next_private;
+    /* Remote frees: low 32 bits head block index + 1, high 32 bits count. */
+    _Atomic uint64_t remote __attribute__((aligned(RTA__CACHELINE)));
+    _Atomic(void *) remote_tail; /* first block pushed since last empty */
+    _Atomic(struct rta__span *) pending_next;
+    _Atomic uint32_t reserve_next; /* reserve free-stack link: index + 1 */
+} __attribute__((aligned(RTA__CACHELINE)));
+
+/* ---- thread caches ---- */
+struct rta__class_cache {
+    struct rta__span *current;
+    struct rta__span *partial;         /* spans with free blocks, not current */
+    struct rta__span *pending_private; /* taken from `pending`, not yet collected */
+    _Atomic(struct rta__span *) pending; /* spans with remote frees (MPSC) */
+    /* Owner-written statistics. */
+    _Atomic uint64_t allocs;
+    _Atomic uint64_t frees;      /* frees this thread made, local or remote */
+    _Atomic uint64_t owned_live; /* owned blocks not known to be free */
+    _Atomic uint64_t owned_peak;
+};
+
+struct rta__cache {
+    _Atomic uint32_t claimed;
+    uint32_t index;
+    _Atomic uint64_t remote_frees; /* frees this thread made of others' blocks */
+    _Atomic uint64_t owned_live_bytes;
+    _Atomic uint64_t owned_peak_bytes;
+    struct rta__class_cache cls[]; /* n_classes */
+};
+
+/* ---- fallback table ---- */
+struct rta__fallback_slot {
+    _Atomic uintptr_t key; /* 0 empty, 1 tombstone, else the pointer */
+    _Atomic size_t size;
+};
+
+/* ---- arenas ---- */
+struct rta_arena {
+    char *base;
+    size_t capacity;
+    _Atomic size_t used;
+    _Atomic size_t peak; /* highest `used` seen at a reset or rewind */
+    _Atomic uint64_t resets;
+    _Atomic uint64_t overflows;
+    struct rta_heap *heap;
+};
+
+/* ---- the heap ---- */
+struct rta_heap {
+    uint64_t serial; /* unique for the life of the process */
+    unsigned flags;
+    rta_trap_fn on_trap;
+    void *trap_user;
+
+    void *region;
+    size_t region_bytes;
+    int mapped; /* region is ours to munmap */
+    int locked;
+
+    /* Pools. */
+    char *pool_base;
+    char *pool_end;
+    unsigned span_shift;
+    uint32_t n_spans;
+    struct rta__span *spans;
+    _Atomic uint64_t reserve_head;   /* free stack: index + 1 | tag << 32 */
+    _Atomic uint64_t reserve_bounds; /* never-used spans [low, high) */
+
+    /* Size classes. */
+    unsigned n_classes;
+    size_t max_block;
+    uint32_t class_size[RTA_MAX_CLASSES];
+    uint32_t class_blocks[RTA_MAX_CLASSES];     /* per span */
+    uint64_t class_divmagic[RTA_MAX_CLASSES];   /* see sizeclass.c */
+    _Atomic uint32_t class_spans[RTA_MAX_CLASSES];
+    _Atomic uint64_t class_orphan_frees[RTA_MAX_CLASSES];
+    _Atomic uint64_t class_seen_peak[RTA_MAX_CLASSES];
+
+    /* Thread caches. */
+    unsigned max_threads;
+    size_t cache_stride;
+    char *caches;
+
+    /* Counters not owned by a cache (miss paths, cacheless threads). */
+    _Atomic uint64_t failures;
+    _Atomic uint64_t fallbacks;
+    _Atomic uint64_t bad_frees;
+    _Atomic uint64_t orphan_remote_frees;
+    _Atomic uint64_t seen_peak_bytes;
+
+    struct rta__fallback_slot *fallback; /* NULL without RTA_FALLBACK_SYSTEM */
+    _Atomic uint64_t *debug_bits;        /* NULL without RTA_DEBUG */
+
+    struct rta_arena frame_arena;
+    int has_frame_arena;
+
+    struct rta_heap *registry_next;
+};
+
+static inline struct rta__cache *rta__cache_at(const struct rta_heap *h, unsigned i)
+{
+    return (struct rta__cache *)(h->caches + (size_t)i * h->cache_stride);
+}
+
+static inline int rta__debug(const struct rta_heap *h)
+{
+    return (h->flags & RTA_DEBUG) != 0;
+}
+
+/* ---- sizeclass.c ---- */
+unsigned rta__size_to_class(size_t size) RTA__HIDDEN;
+size_t rta__class_to_size(unsigned cls) RTA__HIDDEN;
+unsigned rta__classes_for(size_t max_block) RTA__HIDDEN;
+uint64_t rta__divmagic(uint32_t d) RTA__HIDDEN;
+
+/* Exact n / d and n % d == 0 for 32-bit n (Lemire, Kaser, Kurz 2019). */
+static inline uint32_t rta__div(uint32_t n, uint64_t magic)
+{
+    return (uint32_t)(((__uint128_t)magic * n) >> 64);
+}
+static inline int rta__divisible(uint32_t n, uint64_t magic)
+{
+    return (uint64_t)(n * magic) <= magic - 1;
+}
+
+/* ---- os.c: the only system calls ---- */
+void *rta__os_map(size_t bytes) RTA__HIDDEN;
+void rta__os_unmap(void *p, size_t bytes) RTA__HIDDEN;
+int rta__os_lock(void *p, size_t bytes) RTA__HIDDEN;
+void rta__os_unlock(void *p, size_t bytes) RTA__HIDDEN;
+void rta__os_prefault(void *p, size_t bytes) RTA__HIDDEN;
+void rta__os_write_all(int fd, const char *buf, size_t len) RTA__HIDDEN;
+int rta__os_write(int fd, const char *buf, size_t len) RTA__HIDDEN;
+void rta__os_prime_backtrace(void) RTA__HIDDEN;
+void rta__os_write_backtrace(int fd) RTA__HIDDEN;
+void *rta__os_system_malloc(size_t size) RTA__HIDDEN;
+void *rta__os_system_aligned(size_t align, size_t size) RTA__HIDDEN;
+void rta__os_system_free(void *p) RTA__HIDDEN;
+
+/* ---- reserve.c ---- */
+struct rta__span *rta__reserve_take(struct rta_heap *h) RTA__HIDDEN;
+void rta__reserve_give(struct rta_heap *h, struct rta__span *s) RTA__HIDDEN;
+char *rta__reserve_carve(struct rta_heap *h, size_t bytes, size_t *got) RTA__HIDDEN;
+void rta__reserve_init(struct rta_heap *h) RTA__HIDDEN;
+size_t rta__reserve_free_bytes(const struct rta_heap *h) RTA__HIDDEN;
+
+static inline uint32_t rta__span_index(const struct rta_heap *h, const struct rta__span *s)
+{
+    return (uint32_t)(s - h->spans);
+}
+static inline char *rta__span_base(const struct rta_heap *h, const struct rta__span *s)
+{
+    return h->pool_base + ((size_t)rta__span_index(h, s) << h->span_shift);
+}
+
+/* ---- tcache.c ---- */
+struct rta__cache *rta__cache_find(const struct rta_heap *h) RTA__HIDDEN;
+struct rta__cache *rta__cache_get(struct rta_heap *h) RTA__HIDDEN;
+void rta__registry_add(struct rta_heap *h) RTA__HIDDEN;
+void rta__registry_remove(struct rta_heap *h) RTA__HIDDEN;
+
+/* ---- pool.c ---- */
+void *rta__pool_alloc(struct rta_heap *h, struct rta__cache *c, unsigned cls) RTA__HIDDEN;
+void rta__pool_free_local(struct rta_heap *h, struct rta__cache *c, struct rta__span *s,
+                          unsigned cls, void *p) RTA__HIDDEN;
+void rta__pool_release_empty(struct rta_heap *h, struct rta__cache *c) RTA__HIDDEN;
+
+/* ---- remote.c ---- */
+void rta__remote_free(struct rta_heap *h, struct rta__span *s, unsigned cls, void *p,
+                      uint32_t index) RTA__HIDDEN;
+struct rta__span *rta__remote_collect(struct rta_heap *h, struct rta__class_cache *cc,
+                                      unsigned cls) RTA__HIDDEN;
+
+/* ---- fallback.c ---- */
+void *rta__fallback_alloc(struct rta_heap *h, size_t align, size_t size) RTA__HIDDEN;
+int rta__fallback_free(struct rta_heap *h, void *p) RTA__HIDDEN;
+size_t rta__fallback_size(const struct rta_heap *h, const void *p) RTA__HIDDEN;
+
+/* ---- debug.c ---- */
+int rta__debug_mark_alloc(struct rta_heap *h, void *p) RTA__HIDDEN;
+int rta__debug_mark_free(struct rta_heap *h, void *p) RTA__HIDDEN;
+void rta__debug_poison(void *p, size_t n, unsigned char byte) RTA__HIDDEN;
+void rta__debug_leak_report(struct rta_heap *h) RTA__HIDDEN;
+#define RTA__POISON_ALLOC 0xAA
+#define RTA__POISON_FREE 0x55
+#define RTA__POISON_ARENA 0xDD
+
+/* ---- trap.c ---- */
+void rta__trap(const struct rta_heap *h, int kind, size_t size, const void *ptr) RTA__HIDDEN;
+
+/* ---- arena.c ---- */
+void rta__arena_init(struct rta_arena *a, struct rta_heap *h, char *base, size_t capacity)
+    RTA__HIDDEN;
+
+/* ---- fmt.c: async-signal-safe formatting into a fixed buffer ---- */
+struct rta__fmt {
+    char buf[1024];
+    size_t len;
+};
+void rta__fmt_str(struct rta__fmt *f, const char *s) RTA__HIDDEN;
+void rta__fmt_u64(struct rta__fmt *f, uint64_t v) RTA__HIDDEN;
+void rta__fmt_u64_pad(struct rta__fmt *f, uint64_t v, unsigned width) RTA__HIDDEN;
+void rta__fmt_hex(struct rta__fmt *f, uintptr_t v) RTA__HIDDEN;
+void rta__fmt_bytes(struct rta__fmt *f, uint64_t bytes) RTA__HIDDEN;
+void rta__fmt_flush(struct rta__fmt *f, int fd) RTA__HIDDEN;
+
+#endif /* RTA_INTERNAL_H */

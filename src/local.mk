@@ -7,4 +7,18 @@ src_librtalloc_la_LDFLAGS = $(AM_LDFLAGS) -version-info $(RTA_LT_VERSION) -no-un
 src_librtalloc_la_LIBADD =
 src_librtalloc_la_SOURCES = \
 	src/internal.h \
-	src/rt.c
+	src/alloc.c \
+	src/arena.c \
+	src/debug.c \
+	src/fallback.c \
+	src/fmt.c \
+	src/heap.c \
+	src/os.c \
+	src/pool.c \
+	src/remote.c \
+	src/reserve.c \
+	src/rt.c \
+	src/sizeclass.c \
+	src/stats.c \
+	src/tcache.c \
+	src/trap.c

@@ -1,0 +1,83 @@
+/* The shared reserve of spans.  Spans never used since create sit between
+ * two bounds [low, high) packed in one word: classes take them from the
+ * bottom, arenas carve contiguous runs from the top.  A span whose blocks
+ * are all free again goes onto a free stack (Treiber stack of indices
+ * with an ABA tag in the high half of the head word) and can serve any
+ * class.  Every operation is one compare-and-swap loop: lock-free, and a
+ * retry means another thread's operation succeeded. */
+#include "internal.h"
+
+#define IDX(w) ((uint32_t)((w) & 0xFFFFFFFFu))
+#define TAG(w) ((uint32_t)((w) >> 32))
+#define PACK(lo, hi) ((uint64_t)(lo) | ((uint64_t)(hi) << 32))
+
+void rta__reserve_init(struct rta_heap *h)
+{
+    atomic_init(&h->reserve_head, 0);
+    atomic_init(&h->reserve_bounds, PACK(0, h->n_spans));
+}
+
+struct rta__span *rta__reserve_take(struct rta_heap *h)
+{
+    uint64_t head = atomic_load_explicit(&h->reserve_head, memory_order_acquire);
+    while (IDX(head) != 0) {
+        struct rta__span *s = &h->spans[IDX(head) - 1];
+        uint32_t next = atomic_load_explicit(&s->reserve_next, memory_order_relaxed);
+        uint64_t want = PACK(next, TAG(head) + 1);
+        if (atomic_compare_exchange_weak_explicit(&h->reserve_head, &head, want,
+                                                  memory_order_acquire, memory_order_acquire))
+            return s;
+    }
+    uint64_t b = atomic_load_explicit(&h->reserve_bounds, memory_order_relaxed);
+    while (IDX(b) < TAG(b)) {
+        if (atomic_compare_exchange_weak_explicit(&h->reserve_bounds, &b,
+                                                  PACK(IDX(b) + 1, TAG(b)),
+                                                  memory_order_relaxed, memory_order_relaxed))
+            return &h->spans[IDX(b)];
+    }
+    return NULL;
+}
+
+void rta__reserve_give(struct rta_heap *h, struct rta__span *s)
+{
+    uint32_t idx = rta__span_index(h, s) + 1;
+    uint64_t head = atomic_load_explicit(&h->reserve_head, memory_order_relaxed);
+    for (;;) {
+        atomic_store_explicit(&s->reserve_next, IDX(head), memory_order_relaxed);
+        if (atomic_compare_exchange_weak_explicit(&h->reserve_head, &head,
+                                                  PACK(idx, TAG(head) + 1),
+                                                  memory_order_release, memory_order_relaxed))
+            return;
+    }
+}
+
+char *rta__reserve_carve(struct rta_heap *h, size_t bytes, size_t *got)
+{
+    size_t span = (size_t)1 << h->span_shift;
+    if (bytes > (size_t)h->n_spans << h->span_shift)
+        return NULL;
+    uint32_t k = (uint32_t)((bytes + span - 1) >> h->span_shift);
+    uint64_t b = atomic_load_explicit(&h->reserve_bounds, memory_order_relaxed);
+    while (TAG(b) - IDX(b) >= k) {
+        if (atomic_compare_exchange_weak_explicit(&h->reserve_bounds, &b,
+                                                  PACK(IDX(b), TAG(b) - k),
+                                                  memory_order_relaxed, memory_order_relaxed)) {
+            *got = (size_t)k << h->span_shift;
+            return h->pool_base + ((size_t)(TAG(b) - k) << h->span_shift);
+        }
+    }
+    return NULL;
+}
+
+size_t rta__reserve_free_bytes(const struct rta_heap *h)
+{
+    /* Walking the free stack would be unbounded; count spans held by
+     * classes instead (a lag of in-flight operations is allowed). */
+    uint64_t b = atomic_load_explicit(&h->reserve_bounds, memory_order_relaxed);
+    size_t carved = (size_t)(h->n_spans - TAG(b));
+    size_t held = 0;
+    for (unsigned c = 0; c < h->n_classes; c++)
+        held += atomic_load_explicit(&h->class_spans[c], memory_order_relaxed);
+    size_t busy = carved + held;
+    return busy >= h->n_spans ? 0 : (size_t)(h->n_spans - busy) << h->span_shift;
+}

@@ -1,0 +1,187 @@
+/* Thread caches: which cache the calling thread holds in which heap.
+ *
+ * Each thread has a small initial-exec TLS table of RTA_MAX_HEAPS_PER_THREAD
+ * slots, keyed by the heap's serial (unique for the life of the process, so
+ * a new heap at a destroyed heap's address is never mistaken for it).
+ * The slot a serial hashes to is tried first: in the common case finding
+ * the cache is one compare.  Claiming scans the heap's max_threads caches
+ * once for a free one (a compare-and-swap each): bounded by max_threads.
+ *
+ * A thread that exits gives its caches back from a pthread key destructor.
+ * Destroyed heaps are skipped by looking the serial up in a registry of
+ * live heaps; the registry's mutex is only taken at create, destroy and
+ * thread exit, never on an allocation path. */
+#include "internal.h"
+
+#include <pthread.h>
+
+struct tls_slot {
+    uint64_t serial;
+    struct rta_heap *heap;
+    struct rta__cache *cache;
+};
+
+static __thread struct tls_slot tls_slots[RTA_MAX_HEAPS_PER_THREAD]
+    __attribute__((tls_model("initial-exec")));
+static __thread int tls_key_set __attribute__((tls_model("initial-exec")));
+
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+static pthread_key_t exit_key;
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rta_heap *registry;
+
+static struct tls_slot *slot_of(uint64_t serial)
+{
+    struct tls_slot *s = &tls_slots[serial % RTA_MAX_HEAPS_PER_THREAD];
+    if (RTA__LIKELY(s->serial == serial))
+        return s;
+    for (unsigned i = 0; i < RTA_MAX_HEAPS_PER_THREAD; i++)
+        if (tls_slots[i].serial == serial)
+            return &tls_slots[i];
+    return NULL;
+}
+
+static int registered(const struct rta_heap *h, uint64_t serial);
+
+static struct tls_slot *empty_slot(uint64_t serial)
+{
+    struct tls_slot *s = &tls_slots[serial % RTA_MAX_HEAPS_PER_THREAD];
+    if (s->serial == 0)
+        return s;
+    for (unsigned i = 0; i < RTA_MAX_HEAPS_PER_THREAD; i++)
+        if (tls_slots[i].serial == 0)
+            return &tls_slots[i];
+    /* Full: slots of heaps destroyed while this thread held a cache may be
+     * stale.  A trylock never waits, so this stays non-blocking. */
+    if (pthread_mutex_trylock(&registry_lock) != 0)
+        return NULL;
+    s = NULL;
+    for (unsigned i = 0; i < RTA_MAX_HEAPS_PER_THREAD; i++)
+        if (!registered(tls_slots[i].heap, tls_slots[i].serial)) {
+            tls_slots[i].serial = 0;
+            s = &tls_slots[i];
+        }
+    pthread_mutex_unlock(&registry_lock);
+    return s;
+}
+
+struct rta__cache *rta__cache_find(const struct rta_heap *h)
+{
+    struct tls_slot *s = slot_of(h->serial);
+    return s ? s->cache : NULL;
+}
+
+static int registered(const struct rta_heap *h, uint64_t serial)
+{
+    for (const struct rta_heap *r = registry; r; r = r->registry_next)
+        if (r == h && r->serial == serial)
+            return 1;
+    return 0;
+}
+
+static void release(struct tls_slot *slot)
+{
+    struct rta__cache *c = slot->cache;
+    rta__pool_release_empty(slot->heap, c);
+    atomic_store_explicit(&c->claimed, 0, memory_order_release);
+    slot->serial = 0;
+    slot->heap = NULL;
+    slot->cache = NULL;
+}
+
+static void on_thread_exit(void *unused)
+{
+    (void)unused;
+    pthread_mutex_lock(&registry_lock);
+    for (unsigned i = 0; i < RTA_MAX_HEAPS_PER_THREAD; i++) {
+        struct tls_slot *s = &tls_slots[i];
+        if (s->serial && registered(s->heap, s->serial))
+            release(s);
+        s->serial = 0;
+    }
+    pthread_mutex_unlock(&registry_lock);
+    tls_key_set = 0;
+}
+
+static void make_key(void)
+{
+    pthread_key_create(&exit_key, on_thread_exit);
+}
+
+struct rta__cache *rta__cache_get(struct rta_heap *h)
+{
+    struct rta__cache *found = rta__cache_find(h);
+    if (RTA__LIKELY(found != NULL))
+        return found;
+
+    struct tls_slot *slot = empty_slot(h->serial);
+    if (!slot)
+        return NULL;
+    for (unsigned i = 0; i < h->max_threads; i++) {
+        struct rta__cache *c = rta__cache_at(h, i);
+        uint32_t expect = 0;
+        if (atomic_load_explicit(&c->claimed, memory_order_relaxed) != 0)
+            continue;
+        if (!atomic_compare_exchange_strong_explicit(&c->claimed, &expect, 1,
+                                                     memory_order_acquire,
+                                                     memory_order_relaxed))
+            continue;
+        slot->serial = h->serial;
+        slot->heap = h;
+        slot->cache = c;
+        if (!tls_key_set) {
+            /* key_once ran at heap create; setspecific does not allocate
+             * for the first 32 keys of a process. */
+            pthread_setspecific(exit_key, (void *)1);
+            tls_key_set = 1;
+        }
+        return c;
+    }
+    return NULL;
+}
+
+RTA_API int rta_thread_attach(rta_heap *h)
+{
+    if (!h)
+        return RTA_ERR_INVAL;
+    return rta__cache_get(h) ? 0 : RTA_ERR_NO_CACHE;
+}
+
+RTA_API void rta_thread_detach(rta_heap *h)
+{
+    if (!h)
+        return;
+    struct tls_slot *s = slot_of(h->serial);
+    if (s)
+        release(s);
+}
+
+void rta__registry_add(struct rta_heap *h)
+{
+    static _Atomic uint64_t next_serial = 1;
+    pthread_once(&key_once, make_key);
+    h->serial = atomic_fetch_add(&next_serial, 1);
+    pthread_mutex_lock(&registry_lock);
+    h->registry_next = registry;
+    registry = h;
+    pthread_mutex_unlock(&registry_lock);
+}
+
+void rta__registry_remove(struct rta_heap *h)
+{
+    pthread_mutex_lock(&registry_lock);
+    for (struct rta_heap **p = &registry; *p; p = &(*p)->registry_next)
+        if (*p == h) {
+            *p = h->registry_next;
+            break;
+        }
+    pthread_mutex_unlock(&registry_lock);
+    /* The destroying thread forgets its own slot; other threads must not
+     * use the heap any more (documented), and skip it at exit. */
+    struct tls_slot *s = slot_of(h->serial);
+    if (s) {
+        s->serial = 0;
+        s->heap = NULL;
+        s->cache = NULL;
+    }
+}
