@@ -147,10 +147,13 @@ RTA_API void rta_thread_detach(rta_heap *h);
 /* ---- pools (RT-safe) -----------------------------------------------------
  *
  * Bound, owner thread: a cache hit is a handful of loads and stores, no
- * atomic read-modify-write.  A miss in the thread cache does at most: one
- * atomic exchange to take the frees other threads sent home, one
- * compare-and-swap loop to take a span from the shared reserve, and at
- * most 4 size-class probes (aligned allocation only).  Compare-and-swap
+ * atomic read-modify-write.  A miss in the thread cache does at most: two
+ * atomic exchanges to take the frees other threads sent home, one
+ * compare-and-swap loop to take a span from the shared reserve and, only
+ * when the reserve is empty, one reclaim pass (one look at each class and
+ * at most 64 such exchanges) before the retry; aligned allocation adds at
+ * most 4 size-class probes.  The thread's first allocation in a heap
+ * claims a cache: at most max_threads compare-and-swaps.  Compare-and-swap
  * loops are lock-free: they only retry when another thread made progress.
  * A free from another thread is one compare-and-swap loop (plus one more
  * when it is the first remote free of that span since the owner looked).

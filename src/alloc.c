@@ -156,6 +156,8 @@ static void free_block(rta_heap *h, void *p, size_t sized)
         rta__pool_free_local(h, c, s, (unsigned)cls, p);
         return;
     }
+    if (rta__pool_free_orphan(h, s, (unsigned)cls, p))
+        return;
     rta__remote_free(h, s, (unsigned)cls, p, idx);
     if (c) {
         RTA__BUMP(c->cls[cls].frees, 1);

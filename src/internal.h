@@ -43,6 +43,7 @@
 #define RTA__MAX_THREADS_LIMIT 4096u
 #define RTA__FALLBACK_SLOTS 1024u
 #define RTA__FALLBACK_PROBES 32u
+#define RTA__RECLAIM_BUDGET 64  /* collections a failing refill may make */
 #define RTA__GRANULE_SHIFT 4    /* 16-byte granules for the debug bitmap */
 
 /* Relaxed counters written by one thread and read by any: a load and a
@@ -95,7 +96,7 @@ struct rta__class_cache {
 };
 
 struct rta__cache {
-    _Atomic uint32_t claimed;
+    _Atomic uint32_t claimed; /* 0 free, 1 held by a thread, 2 borrowed for one free */
     uint32_t index;
     _Atomic uint64_t remote_frees; /* frees this thread made of others' blocks */
     _Atomic uint64_t owned_live_bytes;
@@ -238,6 +239,8 @@ void rta__registry_remove(struct rta_heap *h) RTA__HIDDEN;
 void *rta__pool_alloc(struct rta_heap *h, struct rta__cache *c, unsigned cls) RTA__HIDDEN;
 void rta__pool_free_local(struct rta_heap *h, struct rta__cache *c, struct rta__span *s,
                           unsigned cls, void *p) RTA__HIDDEN;
+int rta__pool_free_orphan(struct rta_heap *h, struct rta__span *s, unsigned cls, void *p)
+    RTA__HIDDEN;
 void rta__pool_release_empty(struct rta_heap *h, struct rta__cache *c) RTA__HIDDEN;
 
 /* ---- remote.c ---- */

@@ -74,6 +74,39 @@ static void span_release(struct rta_heap *h, struct rta__span *s, unsigned cls)
     rta__reserve_give(h, s);
 }
 
+/* The reserve is empty.  Spans of other classes may be idle in this
+ * cache: an empty current span, or spans whose blocks other threads freed
+ * and nobody collected.  Give those back, so memory freed by one class can
+ * serve another.  Bounded: one look at each class's current span and at
+ * most RTA__RECLAIM_BUDGET collections, whatever the number of spans. */
+static int reclaim(struct rta_heap *h, struct rta__cache *c, unsigned want)
+{
+    unsigned budget = RTA__RECLAIM_BUDGET;
+    int released = 0;
+    for (unsigned k = 0; k < h->n_classes; k++) {
+        struct rta__class_cache *cc = &c->cls[k];
+        struct rta__span *s = cc->current;
+        if (k != want && s && s->used == 0) {
+            cc->current = NULL;
+            span_release(h, s, k);
+            released = 1;
+        }
+        while (budget && (s = rta__remote_collect(h, cc, k)) != NULL) {
+            budget--;
+            if (s->used == 0 && s != cc->current) {
+                if (s->on_partial)
+                    partial_unlink(cc, s);
+                span_release(h, s, k);
+                released = 1;
+                break;
+            }
+            if (s != cc->current && !s->on_partial)
+                partial_push(cc, s);
+        }
+    }
+    return released;
+}
+
 static void *refill(struct rta_heap *h, struct rta__cache *c, unsigned cls)
 {
     struct rta__class_cache *cc = &c->cls[cls];
@@ -93,6 +126,8 @@ static void *refill(struct rta_heap *h, struct rta__cache *c, unsigned cls)
             return b;
     }
     s = rta__reserve_take(h);
+    if (!s && reclaim(h, c, cls))
+        s = rta__reserve_take(h);
     if (!s)
         return NULL;
     span_init(h, c, s, cls);
@@ -156,4 +191,38 @@ void rta__pool_release_empty(struct rta_heap *h, struct rta__cache *c)
             span_release(h, s, cls);
         }
     }
+}
+
+/* A free into a span whose cache no thread holds (its thread exited or
+ * detached).  Pushing it as a remote free would strand the memory until
+ * some thread happens to claim that cache, so the freeing thread borrows
+ * the cache for this one free, when nobody holds it: one compare-and-swap
+ * that never waits (a claimer that finds it borrowed takes another cache).
+ * While it holds the cache it also collects one span of the class's
+ * pending remote frees, so frees sent before the thread left drain too.
+ * Returns 0, having done nothing, when the cache is held. */
+int rta__pool_free_orphan(struct rta_heap *h, struct rta__span *s, unsigned cls, void *p)
+{
+    struct rta__cache *oc = rta__cache_at(h, RTA__LOAD(s->owner));
+    uint32_t expect = 0;
+    if (atomic_load_explicit(&oc->claimed, memory_order_relaxed) != 0 ||
+        !atomic_compare_exchange_strong_explicit(&oc->claimed, &expect, 2,
+                                                 memory_order_acquire, memory_order_relaxed))
+        return 0;
+    rta__pool_free_local(h, oc, s, cls, p);
+    RTA__BUMP(oc->remote_frees, 1);
+
+    struct rta__class_cache *cc = &oc->cls[cls];
+    struct rta__span *t = rta__remote_collect(h, cc, cls);
+    if (t && t != cc->current) {
+        if (t->used == 0) {
+            if (t->on_partial)
+                partial_unlink(cc, t);
+            span_release(h, t, cls);
+        } else if (!t->on_partial) {
+            partial_push(cc, t);
+        }
+    }
+    atomic_store_explicit(&oc->claimed, 0, memory_order_release);
+    return 1;
 }
