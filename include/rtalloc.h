@@ -151,7 +151,8 @@ RTA_API void rta_thread_detach(rta_heap *h);
  * atomic exchanges to take the frees other threads sent home, one
  * compare-and-swap loop to take a span from the shared reserve and, only
  * when the reserve is empty, one reclaim pass (one look at each class and
- * at most 64 such exchanges) before the retry; aligned allocation adds at
+ * at most 64 such exchanges, trying also caches no thread holds) before
+ * the retry; aligned allocation adds at
  * most 4 size-class probes.  The thread's first allocation in a heap
  * claims a cache: at most max_threads compare-and-swaps.  Compare-and-swap
  * loops are lock-free: they only retry when another thread made progress.

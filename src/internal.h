@@ -241,7 +241,6 @@ void rta__pool_free_local(struct rta_heap *h, struct rta__cache *c, struct rta__
                           unsigned cls, void *p) RTA__HIDDEN;
 int rta__pool_free_orphan(struct rta_heap *h, struct rta__span *s, unsigned cls, void *p)
     RTA__HIDDEN;
-void rta__pool_release_empty(struct rta_heap *h, struct rta__cache *c) RTA__HIDDEN;
 
 /* ---- remote.c ---- */
 void rta__remote_free(struct rta_heap *h, struct rta__span *s, unsigned cls, void *p,

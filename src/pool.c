@@ -10,8 +10,9 @@
  * O(1)), or a span from the shared reserve.  No step loops over blocks,
  * spans or threads.  A free on the owner thread pushes the block on its
  * span's list; a span none of whose blocks is live any more goes back to
- * the reserve at once (unless it is the current span, to avoid ping-pong
- * at a span boundary), so its memory can serve any class. */
+ * the reserve at once, so its memory can serve any class and any thread.
+ * (The price: a thread that allocates and frees one lone block of a class
+ * pays a reserve pop and push, two compare-and-swaps, each time.) */
 #include "internal.h"
 
 static void partial_push(struct rta__class_cache *cc, struct rta__span *s)
@@ -74,37 +75,64 @@ static void span_release(struct rta_heap *h, struct rta__span *s, unsigned cls)
     rta__reserve_give(h, s);
 }
 
-/* The reserve is empty.  Spans of other classes may be idle in this
- * cache: an empty current span, or spans whose blocks other threads freed
- * and nobody collected.  Give those back, so memory freed by one class can
- * serve another.  Bounded: one look at each class's current span and at
- * most RTA__RECLAIM_BUDGET collections, whatever the number of spans. */
-static int reclaim(struct rta_heap *h, struct rta__cache *c, unsigned want)
+static int borrow(struct rta__cache *c)
 {
-    unsigned budget = RTA__RECLAIM_BUDGET;
-    int released = 0;
-    for (unsigned k = 0; k < h->n_classes; k++) {
+    uint32_t expect = 0;
+    return atomic_load_explicit(&c->claimed, memory_order_relaxed) == 0 &&
+           atomic_compare_exchange_strong_explicit(&c->claimed, &expect, 2, memory_order_acquire,
+                                                   memory_order_relaxed);
+}
+
+static void give_back(struct rta__cache *c)
+{
+    atomic_store_explicit(&c->claimed, 0, memory_order_release);
+}
+
+/* Collects pending remote frees of cache c (held or borrowed by the
+ * caller) until a span comes out empty, which goes back to the reserve. */
+static int reclaim_cache(struct rta_heap *h, struct rta__cache *c, unsigned *budget)
+{
+    for (unsigned k = 0; k < h->n_classes && *budget; k++) {
         struct rta__class_cache *cc = &c->cls[k];
-        struct rta__span *s = cc->current;
-        if (k != want && s && s->used == 0) {
-            cc->current = NULL;
-            span_release(h, s, k);
-            released = 1;
-        }
-        while (budget && (s = rta__remote_collect(h, cc, k)) != NULL) {
-            budget--;
-            if (s->used == 0 && s != cc->current) {
-                if (s->on_partial)
+        struct rta__span *s;
+        while (*budget && (s = rta__remote_collect(h, cc, k)) != NULL) {
+            (*budget)--;
+            if (s->used == 0) {
+                if (s == cc->current)
+                    cc->current = NULL;
+                else if (s->on_partial)
                     partial_unlink(cc, s);
                 span_release(h, s, k);
-                released = 1;
-                break;
+                return 1;
             }
             if (s != cc->current && !s->on_partial)
                 partial_push(cc, s);
         }
     }
-    return released;
+    return 0;
+}
+
+/* The reserve is empty.  Spans may hold nothing but blocks other threads
+ * freed and nobody collected yet, in this cache or in a cache no thread
+ * holds (its thread exited).  Collect them and give an empty one back, so
+ * memory freed by one class or thread can serve another.  Bounded: at
+ * most RTA__RECLAIM_BUDGET collections and one borrow attempt per cache
+ * (max_threads, a constant of the heap), whatever the number of spans. */
+static int reclaim(struct rta_heap *h, struct rta__cache *c)
+{
+    unsigned budget = RTA__RECLAIM_BUDGET;
+    if (reclaim_cache(h, c, &budget))
+        return 1;
+    for (unsigned i = 0; i < h->max_threads && budget; i++) {
+        struct rta__cache *oc = rta__cache_at(h, i);
+        if (oc == c || !borrow(oc))
+            continue;
+        int got = reclaim_cache(h, oc, &budget);
+        give_back(oc);
+        if (got)
+            return 1;
+    }
+    return 0;
 }
 
 static void *refill(struct rta_heap *h, struct rta__cache *c, unsigned cls)
@@ -126,7 +154,7 @@ static void *refill(struct rta_heap *h, struct rta__cache *c, unsigned cls)
             return b;
     }
     s = rta__reserve_take(h);
-    if (!s && reclaim(h, c, cls))
+    if (!s && reclaim(h, c))
         s = rta__reserve_take(h);
     if (!s)
         return NULL;
@@ -168,28 +196,16 @@ void rta__pool_free_local(struct rta_heap *h, struct rta__cache *c, struct rta__
     RTA__BUMP(cc->frees, 1);
     RTA__STORE(cc->owned_live, RTA__LOAD(cc->owned_live) - 1);
     RTA__STORE(c->owned_live_bytes, RTA__LOAD(c->owned_live_bytes) - h->class_size[cls]);
-    if (s == cc->current)
-        return;
     if (s->used == 0) {
-        if (s->on_partial)
+        /* Even the current span goes: memory no block uses belongs to
+         * the reserve, where any class and any thread can have it. */
+        if (s == cc->current)
+            cc->current = NULL;
+        else if (s->on_partial)
             partial_unlink(cc, s);
         span_release(h, s, cls);
-    } else if (!s->on_partial) {
+    } else if (s != cc->current && !s->on_partial) {
         partial_push(cc, s);
-    }
-}
-
-void rta__pool_release_empty(struct rta_heap *h, struct rta__cache *c)
-{
-    /* A cache given back keeps its spans for its next thread; only empty
-     * current spans return now, O(classes). */
-    for (unsigned cls = 0; cls < h->n_classes; cls++) {
-        struct rta__class_cache *cc = &c->cls[cls];
-        struct rta__span *s = cc->current;
-        if (s && s->used == 0) {
-            cc->current = NULL;
-            span_release(h, s, cls);
-        }
     }
 }
 
@@ -204,25 +220,12 @@ void rta__pool_release_empty(struct rta_heap *h, struct rta__cache *c)
 int rta__pool_free_orphan(struct rta_heap *h, struct rta__span *s, unsigned cls, void *p)
 {
     struct rta__cache *oc = rta__cache_at(h, RTA__LOAD(s->owner));
-    uint32_t expect = 0;
-    if (atomic_load_explicit(&oc->claimed, memory_order_relaxed) != 0 ||
-        !atomic_compare_exchange_strong_explicit(&oc->claimed, &expect, 2,
-                                                 memory_order_acquire, memory_order_relaxed))
+    if (!borrow(oc))
         return 0;
     rta__pool_free_local(h, oc, s, cls, p);
     RTA__BUMP(oc->remote_frees, 1);
-
-    struct rta__class_cache *cc = &oc->cls[cls];
-    struct rta__span *t = rta__remote_collect(h, cc, cls);
-    if (t && t != cc->current) {
-        if (t->used == 0) {
-            if (t->on_partial)
-                partial_unlink(cc, t);
-            span_release(h, t, cls);
-        } else if (!t->on_partial) {
-            partial_push(cc, t);
-        }
-    }
-    atomic_store_explicit(&oc->claimed, 0, memory_order_release);
+    unsigned budget = 1;
+    reclaim_cache(h, oc, &budget);
+    give_back(oc);
     return 1;
 }

@@ -93,10 +93,17 @@ RTA_API void rta_stats_get(const rta_heap *h, rta_stats *out)
         rta_arena_stats_get(&h->frame_arena, &out->frame_arena);
 }
 
-static void line(struct rta__fmt *f, const char *label, uint64_t v)
+static void field(struct rta__fmt *f, const char *name, uint64_t v)
 {
-    rta__fmt_str(f, label);
+    rta__fmt_str(f, "  ");
+    rta__fmt_str(f, name);
+    size_t len = 0;
+    while (name[len])
+        len++;
+    while (len++ < 18)
+        rta__fmt_str(f, " ");
     rta__fmt_u64(f, v);
+    rta__fmt_str(f, "\n");
 }
 
 RTA_API int rta_stats_write(const rta_heap *h, int fd)
@@ -106,29 +113,30 @@ RTA_API int rta_stats_write(const rta_heap *h, int fd)
     int rc = 0;
     rta_stats_get(h, &st);
 
-    rta__fmt_str(&f, "rtalloc heap: ");
-    rta__fmt_bytes(&f, st.bytes_reserved);
-    rta__fmt_str(&f, " bytes reserved, memory ");
-    rta__fmt_str(&f, st.memory_locked ? "locked" : "not locked");
-    line(&f, ", threads attached ", st.threads_attached);
-    line(&f, "\npools: live bytes ", st.bytes_live);
-    line(&f, ", peak ", st.bytes_peak);
-    line(&f, ", reserve free ", st.pool_bytes_free);
-    line(&f, "\npools: allocs ", st.allocs);
-    line(&f, ", frees ", st.frees);
-    line(&f, ", remote frees ", st.remote_frees);
-    line(&f, ", failures ", st.failures);
-    line(&f, ", fallbacks ", st.fallbacks);
-    line(&f, ", bad frees ", st.bad_frees);
-    rta__fmt_str(&f, "\n  class B     live     peak capacity\n");
+    /* One "name value" line per field of rta_stats, under the contract's
+     * names, so the report can be read by people and by grep. */
+    rta__fmt_str(&f, "rtalloc heap statistics\n");
+    field(&f, "bytes_reserved", st.bytes_reserved);
+    field(&f, "memory_locked", (uint64_t)st.memory_locked);
+    field(&f, "bytes_live", st.bytes_live);
+    field(&f, "bytes_peak", st.bytes_peak);
+    field(&f, "pool_bytes_free", st.pool_bytes_free);
+    field(&f, "allocs", st.allocs);
+    field(&f, "frees", st.frees);
+    field(&f, "remote_frees", st.remote_frees);
+    field(&f, "failures", st.failures);
+    field(&f, "fallbacks", st.fallbacks);
+    field(&f, "bad_frees", st.bad_frees);
+    field(&f, "threads_attached", st.threads_attached);
+    rta__fmt_str(&f, "  classes (in use):\n    block_size      live      peak  capacity\n");
     for (unsigned k = 0; k < st.n_classes; k++) {
         const rta_class_stats *c = &st.classes[k];
         if (!c->capacity && !c->peak)
             continue;
-        rta__fmt_u64_pad(&f, c->block_size, 9);
-        rta__fmt_u64_pad(&f, c->live, 9);
-        rta__fmt_u64_pad(&f, c->peak, 9);
-        rta__fmt_u64_pad(&f, c->capacity, 9);
+        rta__fmt_u64_pad(&f, c->block_size, 14);
+        rta__fmt_u64_pad(&f, c->live, 10);
+        rta__fmt_u64_pad(&f, c->peak, 10);
+        rta__fmt_u64_pad(&f, c->capacity, 10);
         rta__fmt_str(&f, "\n");
         if (f.len > sizeof f.buf - 64) {
             rc |= rta__os_write(fd, f.buf, f.len);
@@ -136,12 +144,12 @@ RTA_API int rta_stats_write(const rta_heap *h, int fd)
         }
     }
     if (st.frame_arena.capacity) {
-        line(&f, "frame arena: used ", st.frame_arena.used);
-        line(&f, ", peak ", st.frame_arena.peak);
-        line(&f, ", capacity ", st.frame_arena.capacity);
-        line(&f, ", resets ", st.frame_arena.resets);
-        line(&f, ", overflows ", st.frame_arena.overflows);
-        rta__fmt_str(&f, "\n");
+        rta__fmt_str(&f, "  frame_arena:\n");
+        field(&f, "  used", st.frame_arena.used);
+        field(&f, "  peak", st.frame_arena.peak);
+        field(&f, "  capacity", st.frame_arena.capacity);
+        field(&f, "  resets", st.frame_arena.resets);
+        field(&f, "  overflows", st.frame_arena.overflows);
     }
     rc |= rta__os_write(fd, f.buf, f.len);
     return rc ? -1 : 0;

@@ -1,9 +1,8 @@
 /* Traps: a call of the heap's on_trap handler, or the default report.
  * The default report is async-signal-safe: a preformatted buffer written
  * with write(2) and backtrace_symbols_fd (backtrace() was primed at
- * create, so it does not allocate here), then abort().  A leak found at
- * destroy is reported without aborting: the program is already done with
- * the heap. */
+ * create, so it does not allocate here), then abort().  A leak found by
+ * rta_heap_destroy traps too: in debug mode a leak is a bug to fix. */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -53,6 +52,5 @@ void rta__trap(const struct rta_heap *h, int kind, size_t size, const void *ptr)
         return;
     }
     default_report(&info);
-    if (kind != RTA_TRAP_LEAK)
-        abort();
+    abort();
 }
