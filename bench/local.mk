@@ -1,1 +1,3 @@
-# bench/local.mk
+# Benchmarks (`make bench`): each area keeps its own fragment.
+include bench/suite.mk
+include bench/micro.mk

@@ -238,7 +238,9 @@ RTA_API uint64_t rta_rt_note_system_alloc(void);
 
 typedef struct rta_class_stats {
     size_t block_size;
-    size_t live, peak, capacity; /* in blocks */
+    size_t live, peak, capacity; /* in blocks; capacity is what the class
+                                    holds now, so after its spans went back
+                                    to the reserve peak may exceed it */
 } rta_class_stats;
 
 typedef struct rta_arena_stats {

@@ -27,9 +27,11 @@ static void *miss(rta_heap *h, size_t align, size_t size)
     return NULL;
 }
 
-static void *class_alloc(rta_heap *h, unsigned cls, size_t align, size_t size)
+static inline void *class_alloc(rta_heap *h, unsigned cls, size_t align, size_t size)
 {
-    struct rta__cache *c = rta__cache_get(h);
+    struct rta__cache *c = rta__cache_find(h);
+    if (RTA__UNLIKELY(c == NULL))
+        c = rta__cache_get(h);
     void *p = c ? rta__pool_alloc(h, c, cls) : NULL;
     if (RTA__UNLIKELY(p == NULL))
         return miss(h, align, size);
@@ -96,7 +98,7 @@ RTA_API void *rta_aligned_alloc(rta_heap *h, size_t align, size_t size)
 
 /* Checks p against the span descriptors.  Returns its class and sets
  * *span and *index, or returns -1 with *kind set to the trap it earns. */
-static int lookup(const rta_heap *h, const void *p, struct rta__span **span,
+static inline __attribute__((always_inline)) int lookup(const rta_heap *h, const void *p, struct rta__span **span,
                   uint32_t *index, int *kind)
 {
     const char *cp = p;

@@ -184,7 +184,16 @@ static inline int rta__debug(const struct rta_heap *h)
 }
 
 /* ---- sizeclass.c ---- */
-unsigned rta__size_to_class(size_t size) RTA__HIDDEN;
+/* 16..128 in steps of 16 (classes 0-7), then four per doubling. */
+static inline unsigned rta__size_to_class(size_t size)
+{
+    if (size <= 128)
+        return size == 0 ? 0 : (unsigned)((size + 15) >> 4) - 1;
+    size_t n = size - 1;
+    unsigned e = 63u - (unsigned)__builtin_clzll((unsigned long long)n); /* >= 7 */
+    unsigned m = (unsigned)(n >> (e - 2)) & 3u;
+    return 8u + (e - 7u) * 4u + m;
+}
 size_t rta__class_to_size(unsigned cls) RTA__HIDDEN;
 unsigned rta__classes_for(size_t max_block) RTA__HIDDEN;
 uint64_t rta__divmagic(uint32_t d) RTA__HIDDEN;
@@ -230,15 +239,31 @@ static inline char *rta__span_base(const struct rta_heap *h, const struct rta__s
 }
 
 /* ---- tcache.c ---- */
-struct rta__cache *rta__cache_find(const struct rta_heap *h) RTA__HIDDEN;
+struct rta__tls_slot {
+    uint64_t serial;
+    struct rta_heap *heap;
+    struct rta__cache *cache;
+};
+extern __thread struct rta__tls_slot rta__tls_slots[RTA_MAX_HEAPS_PER_THREAD]
+    __attribute__((tls_model("initial-exec"))) RTA__HIDDEN;
+struct rta__cache *rta__cache_find_slow(const struct rta_heap *h) RTA__HIDDEN;
+
+/* The calling thread's cache in h, or NULL; never claims one. */
+static inline struct rta__cache *rta__cache_find(const struct rta_heap *h)
+{
+    struct rta__tls_slot *s = &rta__tls_slots[h->serial % RTA_MAX_HEAPS_PER_THREAD];
+    if (RTA__LIKELY(s->serial == h->serial))
+        return s->cache;
+    return rta__cache_find_slow(h);
+}
 struct rta__cache *rta__cache_get(struct rta_heap *h) RTA__HIDDEN;
 void rta__registry_add(struct rta_heap *h) RTA__HIDDEN;
 void rta__registry_remove(struct rta_heap *h) RTA__HIDDEN;
 
-/* ---- pool.c ---- */
-void *rta__pool_alloc(struct rta_heap *h, struct rta__cache *c, unsigned cls) RTA__HIDDEN;
-void rta__pool_free_local(struct rta_heap *h, struct rta__cache *c, struct rta__span *s,
-                          unsigned cls, void *p) RTA__HIDDEN;
+/* ---- pool.c: slow paths; the fast paths are inline below ---- */
+void *rta__pool_refill(struct rta_heap *h, struct rta__cache *c, unsigned cls) RTA__HIDDEN;
+void rta__pool_free_slow(struct rta_heap *h, struct rta__class_cache *cc, struct rta__span *s,
+                         unsigned cls) RTA__HIDDEN;
 int rta__pool_free_orphan(struct rta_heap *h, struct rta__span *s, unsigned cls, void *p)
     RTA__HIDDEN;
 
@@ -280,5 +305,64 @@ void rta__fmt_u64_pad(struct rta__fmt *f, uint64_t v, unsigned width) RTA__HIDDE
 void rta__fmt_hex(struct rta__fmt *f, uintptr_t v) RTA__HIDDEN;
 void rta__fmt_bytes(struct rta__fmt *f, uint64_t bytes) RTA__HIDDEN;
 void rta__fmt_flush(struct rta__fmt *f, int fd) RTA__HIDDEN;
+
+/* ---- the owner's fast paths (see pool.c for the algorithm) ---- */
+
+/* A block from span s: its free list, else the next never-used block. */
+static inline void *rta__span_take(struct rta_heap *h, struct rta__span *s, unsigned cls)
+{
+    void *b = s->free;
+    if (RTA__LIKELY(b != NULL)) {
+        s->free = *(void **)b;
+        s->used++;
+        return b;
+    }
+    uint32_t bump = RTA__LOAD(s->bump);
+    if (bump < s->nblocks) {
+        RTA__STORE(s->bump, bump + 1);
+        s->used++;
+        return rta__span_base(h, s) + (size_t)bump * h->class_size[cls];
+    }
+    return NULL;
+}
+
+static inline void *rta__pool_alloc(struct rta_heap *h, struct rta__cache *c, unsigned cls)
+{
+    struct rta__class_cache *cc = &c->cls[cls];
+    struct rta__span *s = cc->current;
+    void *b = s ? rta__span_take(h, s, cls) : NULL;
+    if (RTA__UNLIKELY(b == NULL)) {
+        b = rta__pool_refill(h, c, cls);
+        if (!b)
+            return NULL;
+    }
+    uint64_t size = h->class_size[cls];
+    RTA__BUMP(cc->allocs, 1);
+    uint64_t live = RTA__LOAD(cc->owned_live) + 1;
+    RTA__STORE(cc->owned_live, live);
+    if (live > RTA__LOAD(cc->owned_peak))
+        RTA__STORE(cc->owned_peak, live);
+    uint64_t bytes = RTA__LOAD(c->owned_live_bytes) + size;
+    RTA__STORE(c->owned_live_bytes, bytes);
+    if (bytes > RTA__LOAD(c->owned_peak_bytes))
+        RTA__STORE(c->owned_peak_bytes, bytes);
+    return b;
+}
+
+/* A free by the thread holding the span's cache (or borrowing it). */
+static inline void rta__pool_free_local(struct rta_heap *h, struct rta__cache *c,
+                                        struct rta__span *s, unsigned cls, void *p)
+{
+    struct rta__class_cache *cc = &c->cls[cls];
+    *(void **)p = s->free;
+    s->free = p;
+    s->used--;
+    RTA__BUMP(cc->frees, 1);
+    RTA__STORE(cc->owned_live, RTA__LOAD(cc->owned_live) - 1);
+    RTA__STORE(c->owned_live_bytes, RTA__LOAD(c->owned_live_bytes) - h->class_size[cls]);
+    /* The span emptied, or a full span has free blocks again. */
+    if (RTA__UNLIKELY(s->used == 0 || (s != cc->current && !s->on_partial)))
+        rta__pool_free_slow(h, cc, s, cls);
+}
 
 #endif /* RTA_INTERNAL_H */

@@ -37,23 +37,6 @@ static void partial_unlink(struct rta__class_cache *cc, struct rta__span *s)
     s->on_partial = 0;
 }
 
-static inline void *span_take(struct rta_heap *h, struct rta__span *s, unsigned cls)
-{
-    void *b = s->free;
-    if (RTA__LIKELY(b != NULL)) {
-        s->free = *(void **)b;
-        s->used++;
-        return b;
-    }
-    uint32_t bump = RTA__LOAD(s->bump);
-    if (bump < s->nblocks) {
-        RTA__STORE(s->bump, bump + 1);
-        s->used++;
-        return rta__span_base(h, s) + (size_t)bump * h->class_size[cls];
-    }
-    return NULL;
-}
-
 static void span_init(struct rta_heap *h, struct rta__cache *c, struct rta__span *s,
                       unsigned cls)
 {
@@ -135,21 +118,21 @@ static int reclaim(struct rta_heap *h, struct rta__cache *c)
     return 0;
 }
 
-static void *refill(struct rta_heap *h, struct rta__cache *c, unsigned cls)
+void *rta__pool_refill(struct rta_heap *h, struct rta__cache *c, unsigned cls)
 {
     struct rta__class_cache *cc = &c->cls[cls];
     struct rta__span *s = cc->partial;
     if (s) {
         partial_unlink(cc, s);
         cc->current = s;
-        return span_take(h, s, cls);
+        return rta__span_take(h, s, cls);
     }
     s = rta__remote_collect(h, cc, cls);
     if (s) {
         if (s->on_partial)
             partial_unlink(cc, s);
         cc->current = s;
-        void *b = span_take(h, s, cls);
+        void *b = rta__span_take(h, s, cls);
         if (b)
             return b;
     }
@@ -160,42 +143,14 @@ static void *refill(struct rta_heap *h, struct rta__cache *c, unsigned cls)
         return NULL;
     span_init(h, c, s, cls);
     cc->current = s;
-    return span_take(h, s, cls);
+    return rta__span_take(h, s, cls);
 }
 
-void *rta__pool_alloc(struct rta_heap *h, struct rta__cache *c, unsigned cls)
+/* The slow half of rta__pool_free_local (internal.h): the span emptied
+ * (it goes back to the reserve) or was full (it joins the partial list). */
+void rta__pool_free_slow(struct rta_heap *h, struct rta__class_cache *cc, struct rta__span *s,
+                         unsigned cls)
 {
-    struct rta__class_cache *cc = &c->cls[cls];
-    struct rta__span *s = cc->current;
-    void *b = s ? span_take(h, s, cls) : NULL;
-    if (RTA__UNLIKELY(b == NULL)) {
-        b = refill(h, c, cls);
-        if (!b)
-            return NULL;
-    }
-    uint64_t size = h->class_size[cls];
-    RTA__BUMP(cc->allocs, 1);
-    uint64_t live = RTA__LOAD(cc->owned_live) + 1;
-    RTA__STORE(cc->owned_live, live);
-    if (live > RTA__LOAD(cc->owned_peak))
-        RTA__STORE(cc->owned_peak, live);
-    uint64_t bytes = RTA__LOAD(c->owned_live_bytes) + size;
-    RTA__STORE(c->owned_live_bytes, bytes);
-    if (bytes > RTA__LOAD(c->owned_peak_bytes))
-        RTA__STORE(c->owned_peak_bytes, bytes);
-    return b;
-}
-
-void rta__pool_free_local(struct rta_heap *h, struct rta__cache *c, struct rta__span *s,
-                          unsigned cls, void *p)
-{
-    struct rta__class_cache *cc = &c->cls[cls];
-    *(void **)p = s->free;
-    s->free = p;
-    s->used--;
-    RTA__BUMP(cc->frees, 1);
-    RTA__STORE(cc->owned_live, RTA__LOAD(cc->owned_live) - 1);
-    RTA__STORE(c->owned_live_bytes, RTA__LOAD(c->owned_live_bytes) - h->class_size[cls]);
     if (s->used == 0) {
         /* Even the current span goes: memory no block uses belongs to
          * the reserve, where any class and any thread can have it. */
@@ -204,7 +159,7 @@ void rta__pool_free_local(struct rta_heap *h, struct rta__cache *c, struct rta__
         else if (s->on_partial)
             partial_unlink(cc, s);
         span_release(h, s, cls);
-    } else if (s != cc->current && !s->on_partial) {
+    } else {
         partial_push(cc, s);
     }
 }

@@ -6,16 +6,6 @@
  * integer instructions, no table, no loop. */
 #include "internal.h"
 
-unsigned rta__size_to_class(size_t size)
-{
-    if (size <= 128)
-        return size == 0 ? 0 : (unsigned)((size + 15) >> 4) - 1;
-    size_t n = size - 1;
-    unsigned e = 63u - (unsigned)__builtin_clzll((unsigned long long)n); /* >= 7 */
-    unsigned m = (unsigned)(n >> (e - 2)) & 3u;
-    return 8u + (e - 7u) * 4u + m;
-}
-
 size_t rta__class_to_size(unsigned cls)
 {
     if (cls < 8)

@@ -15,13 +15,10 @@
 
 #include <pthread.h>
 
-struct tls_slot {
-    uint64_t serial;
-    struct rta_heap *heap;
-    struct rta__cache *cache;
-};
+#define tls_slot rta__tls_slot
+#define tls_slots rta__tls_slots
 
-static __thread struct tls_slot tls_slots[RTA_MAX_HEAPS_PER_THREAD]
+__thread struct rta__tls_slot rta__tls_slots[RTA_MAX_HEAPS_PER_THREAD]
     __attribute__((tls_model("initial-exec")));
 static __thread int tls_key_set __attribute__((tls_model("initial-exec")));
 
@@ -65,7 +62,7 @@ static struct tls_slot *empty_slot(uint64_t serial)
     return s;
 }
 
-struct rta__cache *rta__cache_find(const struct rta_heap *h)
+struct rta__cache *rta__cache_find_slow(const struct rta_heap *h)
 {
     struct tls_slot *s = slot_of(h->serial);
     return s ? s->cache : NULL;
