@@ -121,8 +121,8 @@ RTA_API void rta_config_defaults(rta_config *cfg);
 RTA_API int rta_heap_create(rta_heap **out, const rta_config *cfg) RTA_WARN_UNUSED;
 
 /* Gives the region back (munmap; caller memory is left to the caller).
- * With RTA_DEBUG, live blocks are reported (per class) to the trap handler
- * as RTA_TRAP_LEAK after a summary on stderr.  No other thread may use the
+ * With RTA_DEBUG and live blocks: a summary per class on stderr, then one
+ * RTA_TRAP_LEAK (size: the live bytes; the default handler aborts).  No other thread may use the
  * heap during or after the call.  Not RT-safe.  NULL is a no-op. */
 RTA_API void rta_heap_destroy(rta_heap *h);
 
@@ -233,8 +233,10 @@ RTA_API uint64_t rta_rt_note_system_alloc(void);
  *
  * Counters are summed from per-thread counters when read: they may lag by
  * the operations in flight on other threads, never more.  Peaks are exact
- * while one thread allocates; with several, a lower bound (the highest of
- * any thread's own peak and of any live figure a read saw). */
+ * while one thread allocates and frees its own blocks; otherwise they are
+ * a lower bound: the highest of each thread's own peak (from threads whose
+ * blocks no other thread freed), a class's live count at each refill of a
+ * thread cache, and every live figure a read saw. */
 
 typedef struct rta_class_stats {
     size_t block_size;

@@ -93,6 +93,10 @@ struct rta__class_cache {
     _Atomic uint64_t frees;      /* frees this thread made, local or remote */
     _Atomic uint64_t owned_live; /* owned blocks not known to be free */
     _Atomic uint64_t owned_peak;
+    /* Set once another thread freed into this cache's spans: from then on
+     * owned_live counts frees still on their way home as live, and its
+     * peak is no longer a lower bound of the true one. */
+    _Atomic uint32_t remote_seen;
 };
 
 struct rta__cache {
@@ -101,6 +105,7 @@ struct rta__cache {
     _Atomic uint64_t remote_frees; /* frees this thread made of others' blocks */
     _Atomic uint64_t owned_live_bytes;
     _Atomic uint64_t owned_peak_bytes;
+    _Atomic uint32_t remote_seen; /* any class's remote_seen */
     struct rta__class_cache cls[]; /* n_classes */
 };
 
@@ -290,6 +295,9 @@ void rta__debug_leak_report(struct rta_heap *h) RTA__HIDDEN;
 /* ---- trap.c ---- */
 void rta__trap(const struct rta_heap *h, int kind, size_t size, const void *ptr) RTA__HIDDEN;
 
+/* ---- stats.c ---- */
+void rta__stats_sample_class(struct rta_heap *h, unsigned cls) RTA__HIDDEN;
+
 /* ---- arena.c ---- */
 void rta__arena_init(struct rta_arena *a, struct rta_heap *h, char *base, size_t capacity)
     RTA__HIDDEN;
@@ -331,10 +339,12 @@ static inline void *rta__pool_alloc(struct rta_heap *h, struct rta__cache *c, un
     struct rta__class_cache *cc = &c->cls[cls];
     struct rta__span *s = cc->current;
     void *b = s ? rta__span_take(h, s, cls) : NULL;
+    int refilled = 0;
     if (RTA__UNLIKELY(b == NULL)) {
         b = rta__pool_refill(h, c, cls);
         if (!b)
             return NULL;
+        refilled = 1;
     }
     uint64_t size = h->class_size[cls];
     RTA__BUMP(cc->allocs, 1);
@@ -346,6 +356,8 @@ static inline void *rta__pool_alloc(struct rta_heap *h, struct rta__cache *c, un
     RTA__STORE(c->owned_live_bytes, bytes);
     if (bytes > RTA__LOAD(c->owned_peak_bytes))
         RTA__STORE(c->owned_peak_bytes, bytes);
+    if (RTA__UNLIKELY(refilled))
+        rta__stats_sample_class(h, cls);
     return b;
 }
 

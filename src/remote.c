@@ -39,7 +39,12 @@ void rta__remote_free(struct rta_heap *h, struct rta__span *s, unsigned cls, voi
 
     atomic_store_explicit(&s->remote_tail, p, memory_order_relaxed);
     uint32_t owner = atomic_load_explicit(&s->owner, memory_order_relaxed);
-    struct rta__class_cache *cc = &rta__cache_at(h, owner)->cls[cls];
+    struct rta__cache *oc = rta__cache_at(h, owner);
+    struct rta__class_cache *cc = &oc->cls[cls];
+    if (!atomic_load_explicit(&cc->remote_seen, memory_order_relaxed)) {
+        atomic_store_explicit(&cc->remote_seen, 1, memory_order_relaxed);
+        atomic_store_explicit(&oc->remote_seen, 1, memory_order_relaxed);
+    }
     struct rta__span *top = atomic_load_explicit(&cc->pending, memory_order_relaxed);
     do {
         atomic_store_explicit(&s->pending_next, top, memory_order_relaxed);

@@ -14,6 +14,27 @@ static void max_store(_Atomic uint64_t *x, uint64_t v)
         ;
 }
 
+static uint64_t class_live(const struct rta_heap *h, unsigned k)
+{
+    uint64_t allocs = 0, frees = 0;
+    for (unsigned i = 0; i < h->max_threads; i++) {
+        struct rta__cache *c = rta__cache_at(h, i);
+        allocs += RTA__LOAD(c->cls[k].allocs);
+        frees += RTA__LOAD(c->cls[k].frees);
+    }
+    frees += atomic_load_explicit(&h->class_orphan_frees[k], memory_order_relaxed);
+    /* Counters are read one by one while others run: clamp a momentary
+     * negative to zero rather than wrap. */
+    return allocs > frees ? allocs - frees : 0;
+}
+
+/* Called on a refill (once a span's worth of allocations at most): the
+ * class's true live count now, as a sample for its peak.  O(max_threads). */
+void rta__stats_sample_class(struct rta_heap *h, unsigned cls)
+{
+    max_store(&h->class_seen_peak[cls], class_live(h, cls));
+}
+
 RTA_API void rta_arena_stats_get(const rta_arena *a, rta_arena_stats *out)
 {
     if (!out)
@@ -48,14 +69,16 @@ RTA_API void rta_stats_get(const rta_heap *h, rta_stats *out)
         if (atomic_load_explicit(&c->claimed, memory_order_relaxed))
             out->threads_attached++;
         out->remote_frees += RTA__LOAD(c->remote_frees);
+        /* A thread's own peak is a true lower bound only while nobody
+         * else freed its blocks (see remote_seen). */
         uint64_t pb = RTA__LOAD(c->owned_peak_bytes);
-        if (pb > peak_bytes)
+        if (!RTA__LOAD(c->remote_seen) && pb > peak_bytes)
             peak_bytes = pb;
         for (unsigned k = 0; k < h->n_classes; k++) {
             allocs[k] += RTA__LOAD(c->cls[k].allocs);
             frees[k] += RTA__LOAD(c->cls[k].frees);
             uint64_t p = RTA__LOAD(c->cls[k].owned_peak);
-            if (p > peak[k])
+            if (!RTA__LOAD(c->cls[k].remote_seen) && p > peak[k])
                 peak[k] = p;
         }
     }
@@ -65,8 +88,6 @@ RTA_API void rta_stats_get(const rta_heap *h, rta_stats *out)
     for (unsigned k = 0; k < h->n_classes; k++) {
         rta_class_stats *cs = &out->classes[k];
         frees[k] += atomic_load_explicit(&h->class_orphan_frees[k], memory_order_relaxed);
-        /* Counters are read one by one while others run: clamp a
-         * momentary negative to zero rather than wrap. */
         uint64_t live = allocs[k] > frees[k] ? allocs[k] - frees[k] : 0;
         max_store(&mh->class_seen_peak[k], live);
         uint64_t seen = atomic_load_explicit(&h->class_seen_peak[k], memory_order_relaxed);
@@ -78,6 +99,10 @@ RTA_API void rta_stats_get(const rta_heap *h, rta_stats *out)
         out->allocs += allocs[k];
         out->frees += frees[k];
         out->bytes_live += (size_t)live * h->class_size[k];
+        /* When the class had cs->peak blocks live, at least that many
+         * bytes were: another lower bound of the byte peak. */
+        if ((uint64_t)cs->peak * h->class_size[k] > peak_bytes)
+            peak_bytes = (uint64_t)cs->peak * h->class_size[k];
     }
     max_store(&mh->seen_peak_bytes, out->bytes_live);
     uint64_t seen = atomic_load_explicit(&h->seen_peak_bytes, memory_order_relaxed);
