@@ -141,7 +141,7 @@ RTA_API int rta_thread_attach(rta_heap *h);
 
 /* Gives the calling thread's cache back.  Its blocks stay valid; any
  * thread may free them, and the next thread to claim the cache owns them.
- * A thread that exits does this by itself.  O(1), RT-safe. */
+ * A thread that exits does this by itself.  O(classes), RT-safe. */
 RTA_API void rta_thread_detach(rta_heap *h);
 
 /* ---- pools (RT-safe) -----------------------------------------------------

@@ -27,7 +27,7 @@ static void *miss(rta_heap *h, size_t align, size_t size)
     return NULL;
 }
 
-static inline void *class_alloc(rta_heap *h, unsigned cls, size_t align, size_t size)
+static inline __attribute__((always_inline)) void *class_alloc(rta_heap *h, unsigned cls, size_t align, size_t size)
 {
     struct rta__cache *c = rta__cache_find(h);
     if (RTA__UNLIKELY(c == NULL))
@@ -97,9 +97,12 @@ RTA_API void *rta_aligned_alloc(rta_heap *h, size_t align, size_t size)
 }
 
 /* Checks p against the span descriptors.  Returns its class and sets
- * *span and *index, or returns -1 with *kind set to the trap it earns. */
-static inline __attribute__((always_inline)) int lookup(const rta_heap *h, const void *p, struct rta__span **span,
-                  uint32_t *index, int *kind)
+ * *span and *offset (p's offset in its span), or returns -1 with *kind set
+ * to the trap it earns.  Only multiplications: the block index (a 128-bit
+ * multiply) is left to the remote path, which needs it. */
+static inline __attribute__((always_inline)) int lookup(const rta_heap *h, const void *p,
+                                                        struct rta__span **span, uint32_t *offset,
+                                                        int *kind)
 {
     const char *cp = p;
     *kind = RTA_TRAP_FOREIGN_FREE;
@@ -116,11 +119,10 @@ static inline __attribute__((always_inline)) int lookup(const rta_heap *h, const
         *kind = RTA_TRAP_INTERIOR_FREE;
         return -1;
     }
-    uint32_t idx = rta__div(in_span, h->class_divmagic[cls]);
-    if (idx >= RTA__LOAD(s->bump))
-        return -1;
+    if (in_span >= RTA__LOAD(s->bump) * h->class_size[cls])
+        return -1; /* never handed out */
     *span = s;
-    *index = idx;
+    *offset = in_span;
     return (int)cls;
 }
 
@@ -134,9 +136,9 @@ static void bad_free(rta_heap *h, int kind, void *p)
 static void free_block(rta_heap *h, void *p, size_t sized)
 {
     struct rta__span *s;
-    uint32_t idx;
+    uint32_t off;
     int kind;
-    int cls = lookup(h, p, &s, &idx, &kind);
+    int cls = lookup(h, p, &s, &off, &kind);
     if (RTA__UNLIKELY(cls < 0)) {
         if (kind == RTA_TRAP_FOREIGN_FREE && h->fallback && rta__fallback_free(h, p))
             return;
@@ -160,7 +162,7 @@ static void free_block(rta_heap *h, void *p, size_t sized)
     }
     if (rta__pool_free_orphan(h, s, (unsigned)cls, p))
         return;
-    rta__remote_free(h, s, (unsigned)cls, p, idx);
+    rta__remote_free(h, s, (unsigned)cls, p, rta__div(off, h->class_divmagic[cls]));
     if (c) {
         RTA__BUMP(c->cls[cls].frees, 1);
         RTA__BUMP(c->remote_frees, 1);
@@ -185,11 +187,11 @@ RTA_API void rta_free_sized(rta_heap *h, void *p, size_t size)
 RTA_API size_t rta_usable_size(const rta_heap *h, const void *p)
 {
     struct rta__span *s;
-    uint32_t idx;
+    uint32_t off;
     int kind;
     if (!h || !p)
         return 0;
-    int cls = lookup(h, p, &s, &idx, &kind);
+    int cls = lookup(h, p, &s, &off, &kind);
     if (cls >= 0)
         return h->class_size[cls];
     return h->fallback ? rta__fallback_size(h, p) : 0;
@@ -216,7 +218,7 @@ RTA_API int rta_owns(const rta_heap *h, const void *p)
 RTA_API void *rta_realloc(rta_heap *h, void *p, size_t size)
 {
     struct rta__span *s;
-    uint32_t idx;
+    uint32_t off;
     int kind;
     if (!h) {
         errno = EINVAL;
@@ -229,7 +231,7 @@ RTA_API void *rta_realloc(rta_heap *h, void *p, size_t size)
         return rta_malloc(h, 0);
     }
     size_t old_size;
-    int cls = lookup(h, p, &s, &idx, &kind);
+    int cls = lookup(h, p, &s, &off, &kind);
     if (cls >= 0) {
         if (size <= h->max_block && rta__size_to_class(size) == (unsigned)cls)
             return p;

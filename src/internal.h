@@ -80,6 +80,9 @@ struct rta__span {
     _Atomic(void *) remote_tail; /* first block pushed since last empty */
     _Atomic(struct rta__span *) pending_next;
     _Atomic uint32_t reserve_next; /* reserve free-stack link: index + 1 */
+    /* Non-zero while the span is parked: empty, kept by its cache for a
+     * cheap re-take, but free for any thread to steal (see pool.c). */
+    _Atomic uint32_t park;
 } __attribute__((aligned(RTA__CACHELINE)));
 
 /* ---- thread caches ---- */
@@ -88,6 +91,8 @@ struct rta__class_cache {
     struct rta__span *partial;         /* spans with free blocks, not current */
     struct rta__span *pending_private; /* taken from `pending`, not yet collected */
     _Atomic(struct rta__span *) pending; /* spans with remote frees (MPSC) */
+    _Atomic(struct rta__span *) parked;  /* an empty span kept for re-take */
+    _Atomic uint32_t spans;              /* spans held (not parked) */
     /* Owner-written statistics. */
     _Atomic uint64_t allocs;
     _Atomic uint64_t frees;      /* frees this thread made, local or remote */
@@ -153,7 +158,6 @@ struct rta_heap {
     uint32_t class_size[RTA_MAX_CLASSES];
     uint32_t class_blocks[RTA_MAX_CLASSES];     /* per span */
     uint64_t class_divmagic[RTA_MAX_CLASSES];   /* see sizeclass.c */
-    _Atomic uint32_t class_spans[RTA_MAX_CLASSES];
     _Atomic uint64_t class_orphan_frees[RTA_MAX_CLASSES];
     _Atomic uint64_t class_seen_peak[RTA_MAX_CLASSES];
 
@@ -254,7 +258,7 @@ extern __thread struct rta__tls_slot rta__tls_slots[RTA_MAX_HEAPS_PER_THREAD]
 struct rta__cache *rta__cache_find_slow(const struct rta_heap *h) RTA__HIDDEN;
 
 /* The calling thread's cache in h, or NULL; never claims one. */
-static inline struct rta__cache *rta__cache_find(const struct rta_heap *h)
+static inline __attribute__((always_inline)) struct rta__cache *rta__cache_find(const struct rta_heap *h)
 {
     struct rta__tls_slot *s = &rta__tls_slots[h->serial % RTA_MAX_HEAPS_PER_THREAD];
     if (RTA__LIKELY(s->serial == h->serial))
@@ -267,8 +271,9 @@ void rta__registry_remove(struct rta_heap *h) RTA__HIDDEN;
 
 /* ---- pool.c: slow paths; the fast paths are inline below ---- */
 void *rta__pool_refill(struct rta_heap *h, struct rta__cache *c, unsigned cls) RTA__HIDDEN;
-void rta__pool_free_slow(struct rta_heap *h, struct rta__class_cache *cc, struct rta__span *s,
+void rta__pool_free_slow(struct rta_heap *h, struct rta__cache *c, struct rta__span *s,
                          unsigned cls) RTA__HIDDEN;
+void rta__pool_unpark_all(struct rta_heap *h, struct rta__cache *c) RTA__HIDDEN;
 int rta__pool_free_orphan(struct rta_heap *h, struct rta__span *s, unsigned cls, void *p)
     RTA__HIDDEN;
 
@@ -317,7 +322,7 @@ void rta__fmt_flush(struct rta__fmt *f, int fd) RTA__HIDDEN;
 /* ---- the owner's fast paths (see pool.c for the algorithm) ---- */
 
 /* A block from span s: its free list, else the next never-used block. */
-static inline void *rta__span_take(struct rta_heap *h, struct rta__span *s, unsigned cls)
+static inline __attribute__((always_inline)) void *rta__span_take(struct rta_heap *h, struct rta__span *s, unsigned cls)
 {
     void *b = s->free;
     if (RTA__LIKELY(b != NULL)) {
@@ -334,7 +339,7 @@ static inline void *rta__span_take(struct rta_heap *h, struct rta__span *s, unsi
     return NULL;
 }
 
-static inline void *rta__pool_alloc(struct rta_heap *h, struct rta__cache *c, unsigned cls)
+static inline __attribute__((always_inline)) void *rta__pool_alloc(struct rta_heap *h, struct rta__cache *c, unsigned cls)
 {
     struct rta__class_cache *cc = &c->cls[cls];
     struct rta__span *s = cc->current;
@@ -356,13 +361,15 @@ static inline void *rta__pool_alloc(struct rta_heap *h, struct rta__cache *c, un
     RTA__STORE(c->owned_live_bytes, bytes);
     if (bytes > RTA__LOAD(c->owned_peak_bytes))
         RTA__STORE(c->owned_peak_bytes, bytes);
-    if (RTA__UNLIKELY(refilled))
+    /* Sample the class's true live count for its peak only where this
+     * thread's own peak is not a lower bound (others free its blocks). */
+    if (RTA__UNLIKELY(refilled) && RTA__LOAD(cc->remote_seen))
         rta__stats_sample_class(h, cls);
     return b;
 }
 
 /* A free by the thread holding the span's cache (or borrowing it). */
-static inline void rta__pool_free_local(struct rta_heap *h, struct rta__cache *c,
+static inline __attribute__((always_inline)) void rta__pool_free_local(struct rta_heap *h, struct rta__cache *c,
                                         struct rta__span *s, unsigned cls, void *p)
 {
     struct rta__class_cache *cc = &c->cls[cls];
@@ -374,7 +381,7 @@ static inline void rta__pool_free_local(struct rta_heap *h, struct rta__cache *c
     RTA__STORE(c->owned_live_bytes, RTA__LOAD(c->owned_live_bytes) - h->class_size[cls]);
     /* The span emptied, or a full span has free blocks again. */
     if (RTA__UNLIKELY(s->used == 0 || (s != cc->current && !s->on_partial)))
-        rta__pool_free_slow(h, cc, s, cls);
+        rta__pool_free_slow(h, c, s, cls);
 }
 
 #endif /* RTA_INTERNAL_H */

@@ -10,9 +10,8 @@
  * O(1)), or a span from the shared reserve.  No step loops over blocks,
  * spans or threads.  A free on the owner thread pushes the block on its
  * span's list; a span none of whose blocks is live any more goes back to
- * the reserve at once, so its memory can serve any class and any thread.
- * (The price: a thread that allocates and frees one lone block of a class
- * pays a reserve pop and push, two compare-and-swaps, each time.) */
+ * the reserve at once, so its memory can serve any class and any thread
+ * (or is parked, which keeps that promise more cheaply: see park()). */
 #include "internal.h"
 
 static void partial_push(struct rta__class_cache *cc, struct rta__span *s)
@@ -47,15 +46,88 @@ static void span_init(struct rta_heap *h, struct rta__cache *c, struct rta__span
     s->on_partial = 0;
     s->free = NULL;
     s->prev = s->next = NULL;
-    atomic_fetch_add_explicit(&h->class_spans[cls], 1, memory_order_relaxed);
+    RTA__BUMP(c->cls[cls].spans, 1);
     RTA__STORE(s->cls, cls + 1);
 }
 
-static void span_release(struct rta_heap *h, struct rta__span *s, unsigned cls)
+/* Back to the reserve: for a span held by the calling thread's cache. */
+static void span_release(struct rta_heap *h, struct rta__class_cache *cc, struct rta__span *s)
 {
+    RTA__STORE(cc->spans, RTA__LOAD(cc->spans) - 1);
     RTA__STORE(s->cls, 0);
-    atomic_fetch_sub_explicit(&h->class_spans[cls], 1, memory_order_relaxed);
     rta__reserve_give(h, s);
+}
+
+/* Parking.  An empty span belongs to the reserve (the contract), but
+ * handing it back and taking it again costs two compare-and-swaps on the
+ * reserve's shared head plus a re-initialisation, every time a class
+ * empties and fills again (every audio cycle, in a callback that frees
+ * all it took).  So the cache parks one empty span per class instead:
+ * it stops counting it as its own (statistics show it free) and marks it
+ * with a token naming the cache and class.  The owner takes it back with
+ * one uncontended compare-and-swap on the span's own word; a thread that
+ * finds the reserve empty steals it with the same compare-and-swap and
+ * gives it to the reserve.  Whoever loses the race leaves it alone. */
+static uint32_t park_token(const struct rta__cache *c, unsigned cls)
+{
+    return ((c->index + 1) << 8) | (cls + 1);
+}
+
+static void park(struct rta_heap *h, struct rta__cache *c, struct rta__class_cache *cc,
+                 struct rta__span *s, unsigned cls)
+{
+    if (atomic_load_explicit(&cc->parked, memory_order_relaxed)) {
+        span_release(h, cc, s);
+        return;
+    }
+    RTA__STORE(cc->spans, RTA__LOAD(cc->spans) - 1);
+    atomic_store_explicit(&s->park, park_token(c, cls), memory_order_release);
+    atomic_store_explicit(&cc->parked, s, memory_order_release);
+}
+
+static struct rta__span *unpark(struct rta__cache *c, struct rta__class_cache *cc, unsigned cls)
+{
+    struct rta__span *s = atomic_load_explicit(&cc->parked, memory_order_relaxed);
+    if (!s)
+        return NULL;
+    atomic_store_explicit(&cc->parked, NULL, memory_order_relaxed);
+    uint32_t token = park_token(c, cls);
+    if (!atomic_compare_exchange_strong_explicit(&s->park, &token, 0, memory_order_acquire,
+                                                 memory_order_relaxed))
+        return NULL; /* stolen */
+    RTA__BUMP(cc->spans, 1);
+    return s;
+}
+
+/* Takes one parked span of any cache and class for the reserve.  Bounded
+ * by max_threads * classes loads: runs only when the reserve is empty. */
+static int steal_parked(struct rta_heap *h)
+{
+    for (unsigned i = 0; i < h->max_threads; i++) {
+        struct rta__cache *c = rta__cache_at(h, i);
+        for (unsigned k = 0; k < h->n_classes; k++) {
+            struct rta__span *s =
+                atomic_load_explicit(&c->cls[k].parked, memory_order_acquire);
+            uint32_t token = park_token(c, k);
+            if (!s || !atomic_compare_exchange_strong_explicit(
+                          &s->park, &token, 0, memory_order_acquire, memory_order_relaxed))
+                continue;
+            RTA__STORE(s->cls, 0);
+            rta__reserve_give(h, s);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Gives back the parked spans of a cache its thread is leaving: O(classes). */
+void rta__pool_unpark_all(struct rta_heap *h, struct rta__cache *c)
+{
+    for (unsigned k = 0; k < h->n_classes; k++) {
+        struct rta__span *s = unpark(c, &c->cls[k], k);
+        if (s)
+            span_release(h, &c->cls[k], s);
+    }
 }
 
 static int borrow(struct rta__cache *c)
@@ -85,7 +157,7 @@ static int reclaim_cache(struct rta_heap *h, struct rta__cache *c, unsigned *bud
                     cc->current = NULL;
                 else if (s->on_partial)
                     partial_unlink(cc, s);
-                span_release(h, s, k);
+                span_release(h, cc, s);
                 return 1;
             }
             if (s != cc->current && !s->on_partial)
@@ -99,12 +171,15 @@ static int reclaim_cache(struct rta_heap *h, struct rta__cache *c, unsigned *bud
  * freed and nobody collected yet, in this cache or in a cache no thread
  * holds (its thread exited).  Collect them and give an empty one back, so
  * memory freed by one class or thread can serve another.  Bounded: at
- * most RTA__RECLAIM_BUDGET collections and one borrow attempt per cache
- * (max_threads, a constant of the heap), whatever the number of spans. */
+ * most RTA__RECLAIM_BUDGET collections, one look at each cache's parked
+ * spans and one borrow attempt per cache (max_threads and classes are
+ * constants of the heap), whatever the number of spans or threads. */
 static int reclaim(struct rta_heap *h, struct rta__cache *c)
 {
     unsigned budget = RTA__RECLAIM_BUDGET;
     if (reclaim_cache(h, c, &budget))
+        return 1;
+    if (steal_parked(h))
         return 1;
     for (unsigned i = 0; i < h->max_threads && budget; i++) {
         struct rta__cache *oc = rta__cache_at(h, i);
@@ -136,6 +211,11 @@ void *rta__pool_refill(struct rta_heap *h, struct rta__cache *c, unsigned cls)
         if (b)
             return b;
     }
+    s = unpark(c, cc, cls);
+    if (s) {
+        cc->current = s;
+        return rta__span_take(h, s, cls);
+    }
     s = rta__reserve_take(h);
     if (!s && reclaim(h, c))
         s = rta__reserve_take(h);
@@ -148,9 +228,10 @@ void *rta__pool_refill(struct rta_heap *h, struct rta__cache *c, unsigned cls)
 
 /* The slow half of rta__pool_free_local (internal.h): the span emptied
  * (it goes back to the reserve) or was full (it joins the partial list). */
-void rta__pool_free_slow(struct rta_heap *h, struct rta__class_cache *cc, struct rta__span *s,
+void rta__pool_free_slow(struct rta_heap *h, struct rta__cache *c, struct rta__span *s,
                          unsigned cls)
 {
+    struct rta__class_cache *cc = &c->cls[cls];
     if (s->used == 0) {
         /* Even the current span goes: memory no block uses belongs to
          * the reserve, where any class and any thread can have it. */
@@ -158,7 +239,7 @@ void rta__pool_free_slow(struct rta_heap *h, struct rta__class_cache *cc, struct
             cc->current = NULL;
         else if (s->on_partial)
             partial_unlink(cc, s);
-        span_release(h, s, cls);
+        park(h, c, cc, s, cls);
     } else {
         partial_push(cc, s);
     }

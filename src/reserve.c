@@ -72,12 +72,15 @@ char *rta__reserve_carve(struct rta_heap *h, size_t bytes, size_t *got)
 size_t rta__reserve_free_bytes(const struct rta_heap *h)
 {
     /* Walking the free stack would be unbounded; count spans held by
-     * classes instead (a lag of in-flight operations is allowed). */
+     * caches instead (parked spans are free: anyone may steal them). */
     uint64_t b = atomic_load_explicit(&h->reserve_bounds, memory_order_relaxed);
     size_t carved = (size_t)(h->n_spans - TAG(b));
     size_t held = 0;
-    for (unsigned c = 0; c < h->n_classes; c++)
-        held += atomic_load_explicit(&h->class_spans[c], memory_order_relaxed);
+    for (unsigned i = 0; i < h->max_threads; i++) {
+        struct rta__cache *c = rta__cache_at(h, i);
+        for (unsigned k = 0; k < h->n_classes; k++)
+            held += RTA__LOAD(c->cls[k].spans);
+    }
     size_t busy = carved + held;
     return busy >= h->n_spans ? 0 : (size_t)(h->n_spans - busy) << h->span_shift;
 }

@@ -61,7 +61,7 @@ RTA_API void rta_stats_get(const rta_heap *h, rta_stats *out)
      * const, the record is an implementation detail. */
     rta_heap *mh = (rta_heap *)h;
     uint64_t allocs[RTA_MAX_CLASSES] = {0}, frees[RTA_MAX_CLASSES] = {0};
-    uint64_t peak[RTA_MAX_CLASSES] = {0};
+    uint64_t peak[RTA_MAX_CLASSES] = {0}, spans[RTA_MAX_CLASSES] = {0};
     uint64_t peak_bytes = 0;
 
     for (unsigned i = 0; i < h->max_threads; i++) {
@@ -77,6 +77,7 @@ RTA_API void rta_stats_get(const rta_heap *h, rta_stats *out)
         for (unsigned k = 0; k < h->n_classes; k++) {
             allocs[k] += RTA__LOAD(c->cls[k].allocs);
             frees[k] += RTA__LOAD(c->cls[k].frees);
+            spans[k] += RTA__LOAD(c->cls[k].spans);
             uint64_t p = RTA__LOAD(c->cls[k].owned_peak);
             if (!RTA__LOAD(c->cls[k].remote_seen) && p > peak[k])
                 peak[k] = p;
@@ -94,8 +95,7 @@ RTA_API void rta_stats_get(const rta_heap *h, rta_stats *out)
         cs->block_size = h->class_size[k];
         cs->live = (size_t)live;
         cs->peak = (size_t)(seen > peak[k] ? seen : peak[k]);
-        cs->capacity = (size_t)atomic_load_explicit(&h->class_spans[k], memory_order_relaxed) *
-                       h->class_blocks[k];
+        cs->capacity = (size_t)spans[k] * h->class_blocks[k];
         out->allocs += allocs[k];
         out->frees += frees[k];
         out->bytes_live += (size_t)live * h->class_size[k];

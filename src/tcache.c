@@ -79,6 +79,7 @@ static int registered(const struct rta_heap *h, uint64_t serial)
 static void release(struct tls_slot *slot)
 {
     struct rta__cache *c = slot->cache;
+    rta__pool_unpark_all(slot->heap, c);
     atomic_store_explicit(&c->claimed, 0, memory_order_release);
     slot->serial = 0;
     slot->heap = NULL;
