@@ -1,0 +1,224 @@
+/* The guard's reports, async-signal-safe: text is built in a stack buffer
+ * by hand (no printf, no malloc) and written with the raw write system
+ * call, so a report can be made from inside malloc on a real-time thread
+ * and never re-enters the guard (its own write wrapper is bypassed).
+ *
+ * A report names the call and its arguments, the thread (id and name)
+ * and the stack: each frame with its function name where the dynamic
+ * symbol table has one (dladdr), and always its module and offset, so
+ * `addr2line -f -e MODULE OFFSET` resolves static functions too.  Frames
+ * inside the guard itself are left out.  backtrace() is called once at
+ * init: its first call loads libgcc_s, which allocates. */
+#include "guard.h"
+
+#include <dlfcn.h>
+#include <elf.h>
+#include <link.h>
+#include <stdlib.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#ifdef HAVE_EXECINFO_H
+#include <execinfo.h>
+#endif
+
+void rta__gbuf_str(struct rta__gbuf *b, const char *s)
+{
+    while (*s && b->len < b->cap)
+        b->p[b->len++] = *s++;
+}
+
+void rta__gbuf_dec(struct rta__gbuf *b, uint64_t v)
+{
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n > 0 && b->len < b->cap)
+        b->p[b->len++] = tmp[--n];
+}
+
+void rta__gbuf_hex(struct rta__gbuf *b, uint64_t v)
+{
+    static const char digits[] = "0123456789abcdef";
+    char tmp[16];
+    int n = 0;
+    do {
+        tmp[n++] = digits[v & 15];
+        v >>= 4;
+    } while (v);
+    rta__gbuf_str(b, "0x");
+    while (n > 0 && b->len < b->cap)
+        b->p[b->len++] = tmp[--n];
+}
+
+void rta__guard_write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        long w = syscall(SYS_write, fd, p, n);
+        if (w <= 0)
+            return; /* nothing sensible to do about a failing stderr */
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+void rta__gbuf_flush(struct rta__gbuf *b, int fd)
+{
+    rta__guard_write_all(fd, b->p, b->len);
+    b->len = 0;
+}
+
+int rta__guard_gettid(void)
+{
+    if (!rta__guard_tls.tid)
+        rta__guard_tls.tid = (int)syscall(SYS_gettid);
+    return rta__guard_tls.tid;
+}
+
+/* A forked child's thread has a new id. */
+static void forget_tid(void)
+{
+    rta__guard_tls.tid = 0;
+}
+
+/* The guard's own module, to leave its frames out of stacks. */
+static const void *guard_base;
+
+void rta__guard_report_init(void)
+{
+    Dl_info info;
+    if (dladdr((const void *)&rta__guard_report_init, &info))
+        guard_base = info.dli_fbase;
+    (void)pthread_atfork(NULL, NULL, forget_tid);
+#ifdef HAVE_BACKTRACE
+    void *frames[4];
+    (void)backtrace(frames, 4);
+#endif
+}
+
+static void append_call(struct rta__gbuf *b, const struct rta__guard_call *call,
+                        const uintptr_t args[3])
+{
+    rta__gbuf_str(b, call->name);
+    rta__gbuf_str(b, "(");
+    for (int i = 0; i < 3 && call->args[i]; i++) {
+        if (i)
+            rta__gbuf_str(b, ", ");
+        switch (call->args[i]) {
+        case 'p':
+            rta__gbuf_hex(b, args[i]);
+            break;
+        case 'b':
+            rta__gbuf_dec(b, args[i]);
+            rta__gbuf_str(b, " bytes");
+            break;
+        default: /* 'z', 'd' */
+            rta__gbuf_dec(b, args[i]);
+            break;
+        }
+    }
+    rta__gbuf_str(b, ")");
+}
+
+/* A position-independent module is addressed by offset from its base; a
+ * fixed-address executable (ET_EXEC) by the address itself, which is what
+ * addr2line expects in each case. */
+static uintptr_t module_offset(const Dl_info *info, uintptr_t addr)
+{
+    const ElfW(Ehdr) *eh = info->dli_fbase;
+    if (eh && memcmp(eh->e_ident, ELFMAG, SELFMAG) == 0 && eh->e_type == ET_EXEC)
+        return addr;
+    return addr - (uintptr_t)info->dli_fbase;
+}
+
+static void append_frame(struct rta__gbuf *b, int index, void *frame)
+{
+    uintptr_t addr = (uintptr_t)frame;
+    Dl_info info;
+    rta__gbuf_str(b, "rtalloc-guard:   #");
+    rta__gbuf_dec(b, (uint64_t)index);
+    rta__gbuf_str(b, " ");
+    rta__gbuf_hex(b, addr);
+    memset(&info, 0, sizeof info);
+    if (dladdr(frame, &info) && info.dli_fname) {
+        if (info.dli_sname && info.dli_saddr) {
+            rta__gbuf_str(b, " in ");
+            rta__gbuf_str(b, info.dli_sname);
+            rta__gbuf_str(b, "+");
+            rta__gbuf_hex(b, addr - (uintptr_t)info.dli_saddr);
+        }
+        rta__gbuf_str(b, " (");
+        rta__gbuf_str(b, info.dli_fname[0] ? info.dli_fname : "main program");
+        rta__gbuf_str(b, "+");
+        rta__gbuf_hex(b, module_offset(&info, addr));
+        rta__gbuf_str(b, ")");
+    }
+    rta__gbuf_str(b, "\n");
+}
+
+static int in_guard(void *frame)
+{
+    Dl_info info;
+    return guard_base && dladdr(frame, &info) && info.dli_fbase == guard_base;
+}
+
+void rta__guard_report(int fd, const char *tag, const struct rta__guard_call *call,
+                       const uintptr_t args[3], uint64_t thread_count, int tid,
+                       const char *thread_name, void *const *frames, int nframes)
+{
+    char text[512];
+    struct rta__gbuf b = {text, 0, sizeof text};
+
+    rta__gbuf_str(&b, "rtalloc-guard: ");
+    rta__gbuf_str(&b, tag);
+    append_call(&b, call, args);
+    rta__gbuf_str(&b, call->blocking ? " blocks in a real-time section\n"
+                                     : " in a real-time section\n");
+    rta__gbuf_str(&b, "rtalloc-guard:   thread ");
+    rta__gbuf_dec(&b, (uint64_t)tid);
+    rta__gbuf_str(&b, " \"");
+    rta__gbuf_str(&b, thread_name);
+    rta__gbuf_str(&b, "\"");
+    if (!call->blocking) {
+        rta__gbuf_str(&b, ", system-heap call ");
+        rta__gbuf_dec(&b, thread_count);
+        rta__gbuf_str(&b, " in RT sections on this thread");
+    }
+    rta__gbuf_str(&b, "\n");
+    rta__gbuf_flush(&b, fd);
+
+    int first = 0;
+    while (first < nframes - 1 && in_guard(frames[first]))
+        first++;
+    if (nframes == 0) {
+        rta__gbuf_str(&b, "rtalloc-guard:   (no stack trace on this system)\n");
+        rta__gbuf_flush(&b, fd);
+    }
+    for (int i = first; i < nframes; i++) {
+        append_frame(&b, i - first, frames[i]);
+        rta__gbuf_flush(&b, fd);
+    }
+}
+
+void rta__guard_trap(const struct rta__guard_call *call, const uintptr_t args[3],
+                     uint64_t thread_count)
+{
+    void *frames[RTA__GUARD_FRAMES];
+    int nframes = 0;
+    char name[17] = "";
+#ifdef HAVE_BACKTRACE
+    nframes = backtrace(frames, RTA__GUARD_FRAMES);
+#endif
+    (void)prctl(PR_GET_NAME, name, 0, 0, 0);
+    rta__guard_report(2, "trap: ", call, args, thread_count, rta__guard_gettid(), name, frames,
+                      nframes);
+    static const char tail[] =
+        "rtalloc-guard: abort() (RTALLOC_GUARD=trap; RTALLOC_GUARD=count only counts)\n";
+    rta__guard_write_all(2, tail, sizeof tail - 1);
+    abort();
+}

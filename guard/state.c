@@ -1,0 +1,179 @@
+/* The guard's state: its mode, its counters, start-up and the exit
+ * summary, and the public rta_guard_* controls.
+ *
+ * Start-up runs from the library's constructor, or earlier from the first
+ * call that needs it (a call in an RT section before constructors ran).
+ * It reads RTALLOC_GUARD and RTALLOC_GUARD_STRICT, looks up the next
+ * definitions of what cannot be forwarded to a __libc_* entry point, and
+ * primes backtrace().  Until then the mode is trap, the documented default.
+ *
+ * The counters are process-wide atomics touched only on the cold path (a
+ * call inside an RT section); per-thread counts live in librtalloc
+ * (rta_rt_system_allocs), which the guard feeds through
+ * rta_rt_note_system_alloc. */
+#include "guard.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dlfcn.h>
+
+__thread struct rta__guard_thread rta__guard_tls __attribute__((tls_model("initial-exec")));
+int rta__guard_mode_var = RTA_GUARD_TRAP;
+int rta__guard_strict_var;
+
+static int init_state; /* 0 not started, 1 running, 2 done */
+static uint64_t heap_calls, blocking_calls;
+
+static int parse_mode(const char *s)
+{
+    if (!s || !*s || strcmp(s, "trap") == 0)
+        return RTA_GUARD_TRAP;
+    if (strcmp(s, "count") == 0)
+        return RTA_GUARD_COUNT;
+    if (strcmp(s, "log") == 0)
+        return RTA_GUARD_LOG;
+    if (strcmp(s, "off") == 0 || strcmp(s, "0") == 0)
+        return RTA_GUARD_OFF;
+    static const char msg[] =
+        "rtalloc-guard: unknown RTALLOC_GUARD value (trap, count, log or off): using trap\n";
+    rta__guard_write_all(2, msg, sizeof msg - 1);
+    return RTA_GUARD_TRAP;
+}
+
+void rta__guard_init_once(void)
+{
+    int expected = 0;
+    if (!__atomic_compare_exchange_n(&init_state, &expected, 1, 0, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE))
+        return; /* done, or running on another thread: the defaults hold */
+    rta__guard_tls.busy++;
+    int mode = parse_mode(getenv("RTALLOC_GUARD"));
+    const char *strict = getenv("RTALLOC_GUARD_STRICT");
+    __atomic_store_n(&rta__guard_strict_var, strict && strcmp(strict, "1") == 0,
+                     __ATOMIC_RELAXED);
+    rta__guard_report_init();
+    rta__guard_alloc_resolve();
+    rta__guard_cxx_resolve();
+    rta__guard_strict_resolve();
+#ifdef HAVE_JACK
+    rta__guard_jack_resolve();
+#endif
+    __atomic_store_n(&rta__guard_mode_var, mode, __ATOMIC_RELAXED);
+    if (mode == RTA_GUARD_LOG)
+        rta__guard_log_start();
+    rta__guard_tls.busy--;
+    __atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
+}
+
+__attribute__((constructor)) static void guard_start(void)
+{
+    rta__guard_init_once();
+}
+
+void rta__guard_hit(const struct rta__guard_call *call, uintptr_t a, uintptr_t b, uintptr_t c,
+                    uint64_t thread_count)
+{
+    const uintptr_t args[3] = {a, b, c};
+    rta__guard_tls.busy++;
+    rta__guard_init_once();
+    __atomic_add_fetch(call->blocking ? &blocking_calls : &heap_calls, 1, __ATOMIC_RELAXED);
+    switch (rta__guard_mode_now()) {
+    case RTA_GUARD_TRAP:
+        rta__guard_trap(call, args, thread_count);
+    case RTA_GUARD_LOG:
+        rta__guard_log_push(call, args, thread_count);
+        break;
+    default:
+        break;
+    }
+    rta__guard_tls.busy--;
+}
+
+RTA_GUARD_API int rta_guard_mode(void)
+{
+    return rta__guard_mode_now();
+}
+
+RTA_GUARD_API int rta_guard_set_mode(int mode)
+{
+    if (mode < RTA_GUARD_OFF || mode > RTA_GUARD_TRAP)
+        return -1;
+    rta__guard_init_once();
+    if (mode == RTA_GUARD_LOG)
+        rta__guard_log_start();
+    return __atomic_exchange_n(&rta__guard_mode_var, mode, __ATOMIC_RELAXED);
+}
+
+RTA_GUARD_API int rta_guard_set_strict(int on)
+{
+    rta__guard_init_once();
+    return __atomic_exchange_n(&rta__guard_strict_var, on != 0, __ATOMIC_RELAXED);
+}
+
+RTA_GUARD_API uint64_t rta_guard_heap_calls(void)
+{
+    return __atomic_load_n(&heap_calls, __ATOMIC_RELAXED);
+}
+
+RTA_GUARD_API uint64_t rta_guard_blocking_calls(void)
+{
+    return __atomic_load_n(&blocking_calls, __ATOMIC_RELAXED);
+}
+
+extern void *rta__guard_own_malloc(size_t size) __attribute__((visibility("hidden")));
+
+RTA_GUARD_API int rta_guard_interposed(void)
+{
+    return dlsym(RTLD_DEFAULT, "malloc") == (void *)&rta__guard_own_malloc;
+}
+
+static void line(struct rta__gbuf *b, const char *a, uint64_t n, const char *z)
+{
+    rta__gbuf_str(b, a);
+    rta__gbuf_dec(b, n);
+    rta__gbuf_str(b, z);
+}
+
+RTA_GUARD_API int rta_guard_summary_write(int fd)
+{
+    char text[512];
+    struct rta__gbuf b = {text, 0, sizeof text};
+    rta_guard_jack_stats js;
+
+    line(&b, "rtalloc-guard: ", rta_guard_heap_calls(), " system-heap calls in RT sections\n");
+    if (__atomic_load_n(&rta__guard_strict_var, __ATOMIC_RELAXED) || rta_guard_blocking_calls())
+        line(&b, "rtalloc-guard: ", rta_guard_blocking_calls(),
+             " blocking calls in RT sections\n");
+    rta_guard_jack_stats_get(&js);
+    if (js.cycles) {
+        line(&b, "rtalloc-guard: jack: ", js.cycles, " process cycles, ");
+        line(&b, "", js.cycles_with_calls, " with system-heap calls, ");
+        line(&b, "worst cycle ", js.worst_cycle_calls, " calls\n");
+    }
+    if (rta__guard_log_dropped())
+        line(&b, "rtalloc-guard: log: ", rta__guard_log_dropped(),
+             " records dropped (queue full)\n");
+    if (b.len == b.cap) {
+        errno = ENOBUFS;
+        return -1;
+    }
+    rta__guard_write_all(fd, b.p, b.len);
+    return 0;
+}
+
+__attribute__((destructor)) static void guard_stop(void)
+{
+    int mode = rta__guard_mode_now();
+    if (mode == RTA_GUARD_LOG)
+        rta__guard_log_drain();
+    if (mode == RTA_GUARD_COUNT || mode == RTA_GUARD_LOG)
+        (void)rta_guard_summary_write(2);
+}
+
+#ifndef HAVE_JACK
+RTA_GUARD_API void rta_guard_jack_stats_get(rta_guard_jack_stats *out)
+{
+    out->cycles = out->cycles_with_calls = out->worst_cycle_calls = 0;
+}
+#endif

@@ -1,0 +1,71 @@
+#!/bin/sh
+# The demo's JACK MIDI input on a real JACK server: jack_midiseq (from
+# jackd2) plays a two-note loop into rtalloc-demo:midi_in while the demo
+# runs.  Asserts that the callback read MIDI events, that its sequence
+# paused (the control thread saw the connection), and that voices started
+# from MIDI still cost zero system-heap calls, with the arena reset every
+# cycle (exit 0).
+. "$(dirname "$0")/jack_demo_lib.sh"
+
+out=tests/jack_demo_midi.out
+err=tests/jack_demo_midi.err
+seq_pid=
+demo_pid=
+
+jack_demo_require_binary
+command -v jack_midiseq >/dev/null || skip "jack_midiseq is not installed (Debian: jackd2)"
+command -v jack_connect >/dev/null || skip "jack_connect is not installed (Debian: jackd2)"
+mkdir -p tests
+jack_demo_start_server 64 tests/jack_demo_midi.jackd.log
+cleanup() {
+    [ -z "$seq_pid" ] || { kill "$seq_pid" 2>/dev/null; wait "$seq_pid" 2>/dev/null; }
+    [ -z "$demo_pid" ] || { kill "$demo_pid" 2>/dev/null; wait "$demo_pid" 2>/dev/null; }
+    jack_demo_stop_server
+}
+trap cleanup EXIT
+
+# wait_port NAME: until the server lists port NAME (5 s at most).
+wait_port() {
+    tries=0
+    until jack_lsp -s "$jack_demo_server" 2>/dev/null | grep -qx "$1"; do
+        tries=$((tries + 1))
+        [ "$tries" -lt 50 ] || fail "port $1 did not appear"
+        sleep 0.1
+    done
+}
+
+# One client at a time: the sequencer first, then the demo, then the
+# connection, so no two graph changes race.
+# A 0.25 s loop at 48 kHz: C4 for 6000 frames, then E4 for 3000.
+JACK_DEFAULT_SERVER=$jack_demo_server JACK_NO_START_SERVER=1 \
+    jack_midiseq rta-seq 12000 0 60 6000 6000 64 3000 >/dev/null 2>&1 &
+seq_pid=$!
+wait_port rta-seq:out
+"$JACK_DEMO" --server "$jack_demo_server" --seconds 5 --no-connect >"$out" 2>"$err" &
+demo_pid=$!
+wait_port rtalloc-demo:midi_in
+jack_connect -s "$jack_demo_server" rta-seq:out rtalloc-demo:midi_in ||
+    fail "could not connect rta-seq:out to rtalloc-demo:midi_in"
+ok "rta-seq:out -> rtalloc-demo:midi_in"
+
+wait "$demo_pid"
+rc=$?
+demo_pid=
+cat "$out"
+sed 's/^/stderr: /' "$err"
+[ "$rc" -eq 0 ] || fail "the demo exited with $rc, expected 0"
+
+midi=$(sed -n 's/.*MIDI events \([0-9]*\);.*/\1/p' "$out")
+voices=$(sed -n 's/.*voices allocated \([0-9]*\),.*/\1/p' "$out")
+allocs=$(report_value "$out" "system allocations in callback")
+is_count "$midi" && is_count "$voices" && is_count "$allocs" || fail "report lines missing"
+# About 3 s connected: 12 loops of 2 note-ons and 2 note-offs.
+[ "$midi" -ge 20 ] || fail "only $midi MIDI events reached the callback"
+[ "$voices" -gt 0 ] || fail "no voice allocated"
+[ "$allocs" -eq 0 ] || fail "$allocs system-heap calls in the callback"
+# Unpaused, the sequence sends about 70 messages a second.
+sent=$(sed -n 's/.*event messages sent \([0-9]*\),.*/\1/p' "$out")
+is_count "$sent" && [ "$sent" -lt 150 ] ||
+    fail "the control thread sent $sent messages: its sequence did not pause for MIDI"
+ok "$midi MIDI events played, $voices voices, zero system-heap calls"
+exit 0
