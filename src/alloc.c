@@ -236,9 +236,9 @@ RTA_API void *rta_realloc(rta_heap *h, void *p, size_t size)
         if (size <= h->max_block && rta__size_to_class(size) == (unsigned)cls)
             return p;
         old_size = h->class_size[cls];
-    } else if (kind == RTA_TRAP_FOREIGN_FREE && h->fallback &&
-               (old_size = rta__fallback_size(h, p)) != 0) {
-        /* a fallback block: moved like any other */
+    } else if (kind == RTA_TRAP_FOREIGN_FREE && h->fallback && rta__fallback_known(h, p)) {
+        /* A fallback block (possibly of 0 bytes): moved like any other. */
+        old_size = rta__fallback_size(h, p);
     } else {
         bad_free(h, kind, p);
         errno = EINVAL;

@@ -81,3 +81,8 @@ size_t rta__fallback_size(const struct rta_heap *h, const void *p)
     struct rta__fallback_slot *s = find(h, p);
     return s ? atomic_load_explicit(&s->size, memory_order_relaxed) : 0;
 }
+
+int rta__fallback_known(const struct rta_heap *h, const void *p)
+{
+    return find(h, p) != NULL;
+}

@@ -1,1 +1,38 @@
-# tests/hardening.mk
+# tests/hardening.mk: the tests that hunt for memory corruption.
+#   tests/check_bad_input   every row of doc/BAD-INPUT.md (Check)
+#   tests/soak_short        the soak for 20 s (tests/soak.c)
+#   tests/fuzz/run_fuzz.sh  libFuzzer against a reference model, 60 s
+#                           (RTA_FUZZ_SECONDS), skipped without clang
+#   make soak               the full soak: 10 minutes, 2 x cores threads
+#                           (make soak SOAK_FLAGS='--seconds 60 --threads 2')
+# .ci/hardening.sh runs all of it under ASan+UBSan, TSan and valgrind.
+
+check_PROGRAMS += tests/check_bad_input tests/soak_short
+noinst_PROGRAMS += tests/soak
+TESTS += tests/check_bad_input tests/soak_short tests/fuzz/run_fuzz.sh
+
+tests_check_bad_input_SOURCES = tests/check_bad_input.c
+tests_check_bad_input_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_check_bad_input_LDADD = src/librtalloc.la $(CHECK_LIBS)
+
+tests_soak_SOURCES = tests/soak.c
+tests_soak_LDADD = src/librtalloc.la
+
+tests_soak_short_SOURCES = tests/soak.c
+tests_soak_short_CPPFLAGS = $(AM_CPPFLAGS) -DSOAK_DEFAULT_SECONDS=20
+tests_soak_short_LDADD = src/librtalloc.la
+
+SOAK_FLAGS =
+soak: tests/soak$(EXEEXT)
+	./tests/soak$(EXEEXT) $(SOAK_FLAGS)
+.PHONY: soak
+
+EXTRA_DIST += \
+	doc/BAD-INPUT.md \
+	.ci/hardening.sh \
+	tests/fuzz/run_fuzz.sh \
+	tests/fuzz/fuzz_heap.c \
+	tests/fuzz/heap_model.c \
+	tests/fuzz/heap_model.h \
+	tests/fuzz/corpus
+CLEANFILES += tests/fuzz/fuzz_heap tests/fuzz/heap_model.o tests/fuzz/fuzz.log
