@@ -251,20 +251,20 @@ typedef struct rta_arena_stats {
 } rta_arena_stats;
 
 typedef struct rta_stats {
-    size_t bytes_reserved;       /* all memory the heap holds */
+    size_t bytes_reserved;         /* all memory the heap holds */
     size_t bytes_live, bytes_peak; /* handed out by the pools (block sizes) */
-    uint64_t allocs, frees;      /* successful pool calls */
-    uint64_t failures;           /* NULL returned */
-    uint64_t fallbacks;          /* served by the system heap */
-    uint64_t remote_frees;       /* freed by a thread not the owner */
-    uint64_t bad_frees;          /* foreign, interior or double frees seen */
-    int memory_locked;           /* 1 if mlock succeeded */
+    uint64_t allocs, frees;        /* successful pool calls */
+    uint64_t failures;             /* NULL returned */
+    uint64_t fallbacks;            /* served by the system heap */
+    uint64_t remote_frees;         /* freed by a thread not the owner */
+    uint64_t bad_frees;            /* foreign, interior or double frees seen */
+    int memory_locked;             /* 1 if mlock succeeded */
     unsigned n_classes;
     rta_class_stats classes[RTA_MAX_CLASSES];
     rta_arena_stats frame_arena; /* zeros when there is none */
     /* fields below may grow */
-    size_t pool_bytes_free;      /* reserve not held by any class or arena */
-    unsigned threads_attached;   /* caches claimed now */
+    size_t pool_bytes_free;    /* reserve not held by any class or arena */
+    unsigned threads_attached; /* caches claimed now */
 } rta_stats;
 
 /* O(max_threads * classes) loads, no lock, no system call. */

@@ -27,7 +27,8 @@ static void *miss(rta_heap *h, size_t align, size_t size)
     return NULL;
 }
 
-static inline __attribute__((always_inline)) void *class_alloc(rta_heap *h, unsigned cls, size_t align, size_t size)
+static inline __attribute__((always_inline)) void *class_alloc(rta_heap *h, unsigned cls,
+                                                               size_t align, size_t size)
 {
     struct rta__cache *c = rta__cache_find(h);
     if (RTA__UNLIKELY(c == NULL))
@@ -100,9 +101,8 @@ RTA_API void *rta_aligned_alloc(rta_heap *h, size_t align, size_t size)
  * *span and *offset (p's offset in its span), or returns -1 with *kind set
  * to the trap it earns.  Only multiplications: the block index (a 128-bit
  * multiply) is left to the remote path, which needs it. */
-static inline __attribute__((always_inline)) int lookup(const rta_heap *h, const void *p,
-                                                        struct rta__span **span, uint32_t *offset,
-                                                        int *kind)
+static inline __attribute__((always_inline)) int
+lookup(const rta_heap *h, const void *p, struct rta__span **span, uint32_t *offset, int *kind)
 {
     const char *cp = p;
     *kind = RTA_TRAP_FOREIGN_FREE;

@@ -42,8 +42,7 @@ void *rta__fallback_alloc(struct rta_heap *h, size_t align, size_t size)
             continue;
         /* The size is stored after the slot is won: only the holder of p,
          * which gets it after we return, reads it. */
-        if (atomic_compare_exchange_strong_explicit(&s->key, &k, (uintptr_t)p,
-                                                    memory_order_release,
+        if (atomic_compare_exchange_strong_explicit(&s->key, &k, (uintptr_t)p, memory_order_release,
                                                     memory_order_relaxed)) {
             atomic_store_explicit(&s->size, size, memory_order_relaxed);
             return p;

@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((size_t)(a) - 1))
+#define ALIGN_UP(x, a) (((x) + (a)-1) & ~((size_t)(a)-1))
 #define LIMIT_BYTES ((size_t)1 << 40) /* 1 TiB: sizes above are typos */
 
 RTA_API const char *rta_version(void)
@@ -84,8 +84,8 @@ static unsigned ceil_log2(size_t v)
 
 static int plan(const rta_config *cfg, struct layout *l)
 {
-    if ((cfg->flags & ~(unsigned)(RTA_LOCK_MEMORY | RTA_NO_PREFAULT | RTA_FALLBACK_SYSTEM |
-                                  RTA_DEBUG)) != 0 ||
+    if ((cfg->flags &
+         ~(unsigned)(RTA_LOCK_MEMORY | RTA_NO_PREFAULT | RTA_FALLBACK_SYSTEM | RTA_DEBUG)) != 0 ||
         cfg->pool_bytes == 0 || cfg->max_block == 0 || cfg->max_threads == 0 ||
         cfg->max_threads > RTA__MAX_THREADS_LIMIT || cfg->pool_bytes >= LIMIT_BYTES ||
         cfg->arena_bytes >= LIMIT_BYTES || (cfg->memory == NULL) != (cfg->memory_bytes == 0))
@@ -109,9 +109,8 @@ static int plan(const rta_config *cfg, struct layout *l)
     l->arena_bytes = ALIGN_UP(cfg->arena_bytes, RTA__CACHELINE);
 
     size_t off = ALIGN_UP(sizeof(struct rta_heap), RTA__CACHELINE);
-    l->cache_stride = ALIGN_UP(sizeof(struct rta__cache) +
-                                   l->n_classes * sizeof(struct rta__class_cache),
-                               RTA__CACHELINE);
+    l->cache_stride = ALIGN_UP(
+        sizeof(struct rta__cache) + l->n_classes * sizeof(struct rta__class_cache), RTA__CACHELINE);
     l->off_caches = off;
     off += l->cache_stride * cfg->max_threads;
     l->off_spans = off;
@@ -126,8 +125,8 @@ static int plan(const rta_config *cfg, struct layout *l)
     return 0;
 }
 
-static void init_heap(struct rta_heap *h, const rta_config *cfg, const struct layout *l,
-                      char *meta, char *pool)
+static void init_heap(struct rta_heap *h, const rta_config *cfg, const struct layout *l, char *meta,
+                      char *pool)
 {
     h->flags = cfg->flags;
     h->on_trap = cfg->on_trap;

@@ -38,13 +38,13 @@
 #define RTA__HIDDEN __attribute__((visibility("hidden")))
 #define RTA__CACHELINE 64
 
-#define RTA__MIN_SPAN_SHIFT 16  /* 64 KiB spans at least */
+#define RTA__MIN_SPAN_SHIFT 16                 /* 64 KiB spans at least */
 #define RTA__MAX_BLOCK_LIMIT ((size_t)2 << 20) /* 2 MiB: 64 classes */
 #define RTA__MAX_THREADS_LIMIT 4096u
 #define RTA__FALLBACK_SLOTS 1024u
 #define RTA__FALLBACK_PROBES 32u
-#define RTA__RECLAIM_BUDGET 64  /* collections a failing refill may make */
-#define RTA__GRANULE_SHIFT 4    /* 16-byte granules for the debug bitmap */
+#define RTA__RECLAIM_BUDGET 64 /* collections a failing refill may make */
+#define RTA__GRANULE_SHIFT 4   /* 16-byte granules for the debug bitmap */
 
 /* Relaxed counters written by one thread and read by any: a load and a
  * store, never a read-modify-write, so the owner pays no lock prefix. */
@@ -70,9 +70,9 @@ struct rta__span {
     _Atomic uint32_t bump;  /* blocks carved so far */
     uint32_t nblocks;       /* blocks that fit in the span */
     /* Owner only. */
-    uint32_t used;          /* carved and not yet seen free by the owner */
+    uint32_t used; /* carved and not yet seen free by the owner */
     uint32_t on_partial;
-    void *free;             /* owner's free list, linked through the blocks */
+    void *free;                    /* owner's free list, linked through the blocks */
     struct rta__span *prev, *next; /* the cache's partial list */
     struct rta__span *pending_next_private;
     /* Remote frees: low 32 bits head block index + 1, high 32 bits count. */
@@ -88,8 +88,8 @@ struct rta__span {
 /* ---- thread caches ---- */
 struct rta__class_cache {
     struct rta__span *current;
-    struct rta__span *partial;         /* spans with free blocks, not current */
-    struct rta__span *pending_private; /* taken from `pending`, not yet collected */
+    struct rta__span *partial;           /* spans with free blocks, not current */
+    struct rta__span *pending_private;   /* taken from `pending`, not yet collected */
     _Atomic(struct rta__span *) pending; /* spans with remote frees (MPSC) */
     _Atomic(struct rta__span *) parked;  /* an empty span kept for re-take */
     _Atomic uint32_t spans;              /* spans held (not parked) */
@@ -110,7 +110,7 @@ struct rta__cache {
     _Atomic uint64_t remote_frees; /* frees this thread made of others' blocks */
     _Atomic uint64_t owned_live_bytes;
     _Atomic uint64_t owned_peak_bytes;
-    _Atomic uint32_t remote_seen; /* any class's remote_seen */
+    _Atomic uint32_t remote_seen;  /* any class's remote_seen */
     struct rta__class_cache cls[]; /* n_classes */
 };
 
@@ -156,8 +156,8 @@ struct rta_heap {
     unsigned n_classes;
     size_t max_block;
     uint32_t class_size[RTA_MAX_CLASSES];
-    uint32_t class_blocks[RTA_MAX_CLASSES];     /* per span */
-    uint64_t class_divmagic[RTA_MAX_CLASSES];   /* see sizeclass.c */
+    uint32_t class_blocks[RTA_MAX_CLASSES];   /* per span */
+    uint64_t class_divmagic[RTA_MAX_CLASSES]; /* see sizeclass.c */
     _Atomic uint64_t class_orphan_frees[RTA_MAX_CLASSES];
     _Atomic uint64_t class_seen_peak[RTA_MAX_CLASSES];
 
@@ -258,7 +258,8 @@ extern __thread struct rta__tls_slot rta__tls_slots[RTA_MAX_HEAPS_PER_THREAD]
 struct rta__cache *rta__cache_find_slow(const struct rta_heap *h) RTA__HIDDEN;
 
 /* The calling thread's cache in h, or NULL; never claims one. */
-static inline __attribute__((always_inline)) struct rta__cache *rta__cache_find(const struct rta_heap *h)
+static inline __attribute__((always_inline)) struct rta__cache *
+rta__cache_find(const struct rta_heap *h)
 {
     struct rta__tls_slot *s = &rta__tls_slots[h->serial % RTA_MAX_HEAPS_PER_THREAD];
     if (RTA__LIKELY(s->serial == h->serial))
@@ -274,8 +275,8 @@ void *rta__pool_refill(struct rta_heap *h, struct rta__cache *c, unsigned cls) R
 void rta__pool_free_slow(struct rta_heap *h, struct rta__cache *c, struct rta__span *s,
                          unsigned cls) RTA__HIDDEN;
 void rta__pool_unpark_all(struct rta_heap *h, struct rta__cache *c) RTA__HIDDEN;
-int rta__pool_free_orphan(struct rta_heap *h, struct rta__span *s, unsigned cls, void *p)
-    RTA__HIDDEN;
+int rta__pool_free_orphan(struct rta_heap *h, struct rta__span *s, unsigned cls,
+                          void *p) RTA__HIDDEN;
 
 /* ---- remote.c ---- */
 void rta__remote_free(struct rta_heap *h, struct rta__span *s, unsigned cls, void *p,
@@ -305,8 +306,8 @@ void rta__trap(const struct rta_heap *h, int kind, size_t size, const void *ptr)
 void rta__stats_sample_class(struct rta_heap *h, unsigned cls) RTA__HIDDEN;
 
 /* ---- arena.c ---- */
-void rta__arena_init(struct rta_arena *a, struct rta_heap *h, char *base, size_t capacity)
-    RTA__HIDDEN;
+void rta__arena_init(struct rta_arena *a, struct rta_heap *h, char *base,
+                     size_t capacity) RTA__HIDDEN;
 
 /* ---- fmt.c: async-signal-safe formatting into a fixed buffer ---- */
 struct rta__fmt {
@@ -323,7 +324,8 @@ void rta__fmt_flush(struct rta__fmt *f, int fd) RTA__HIDDEN;
 /* ---- the owner's fast paths (see pool.c for the algorithm) ---- */
 
 /* A block from span s: its free list, else the next never-used block. */
-static inline __attribute__((always_inline)) void *rta__span_take(struct rta_heap *h, struct rta__span *s, unsigned cls)
+static inline __attribute__((always_inline)) void *rta__span_take(struct rta_heap *h,
+                                                                  struct rta__span *s, unsigned cls)
 {
     void *b = s->free;
     if (RTA__LIKELY(b != NULL)) {
@@ -340,7 +342,8 @@ static inline __attribute__((always_inline)) void *rta__span_take(struct rta_hea
     return NULL;
 }
 
-static inline __attribute__((always_inline)) void *rta__pool_alloc(struct rta_heap *h, struct rta__cache *c, unsigned cls)
+static inline __attribute__((always_inline)) void *
+rta__pool_alloc(struct rta_heap *h, struct rta__cache *c, unsigned cls)
 {
     struct rta__class_cache *cc = &c->cls[cls];
     struct rta__span *s = cc->current;
@@ -370,8 +373,10 @@ static inline __attribute__((always_inline)) void *rta__pool_alloc(struct rta_he
 }
 
 /* A free by the thread holding the span's cache (or borrowing it). */
-static inline __attribute__((always_inline)) void rta__pool_free_local(struct rta_heap *h, struct rta__cache *c,
-                                        struct rta__span *s, unsigned cls, void *p)
+static inline __attribute__((always_inline)) void rta__pool_free_local(struct rta_heap *h,
+                                                                       struct rta__cache *c,
+                                                                       struct rta__span *s,
+                                                                       unsigned cls, void *p)
 {
     struct rta__class_cache *cc = &c->cls[cls];
     *(void **)p = s->free;

@@ -7,11 +7,14 @@
  * taking a span is O(1) whatever its block count).  When the current span
  * is exhausted, the refill takes, in order and at most once each: the
  * head of the partial list, one pending span (remote frees collected in
- * O(1)), or a span from the shared reserve.  No step loops over blocks,
- * spans or threads.  A free on the owner thread pushes the block on its
- * span's list; a span none of whose blocks is live any more goes back to
- * the reserve at once, so its memory can serve any class and any thread
- * (or is parked, which keeps that promise more cheaply: see park()). */
+ * O(1)), the class's parked span, or a span from the shared reserve; only
+ * when the reserve is empty does it make one reclaim pass, bounded by
+ * constants of the heap (see reclaim()).  No step loops over blocks or
+ * spans, or waits for another thread.  A free on the owner thread pushes
+ * the block on its span's list; a span none of whose blocks is live any
+ * more goes back to the reserve at once, so its memory can serve any class
+ * and any thread (or is parked, which keeps that promise more cheaply: see
+ * park()). */
 #include "internal.h"
 
 static void partial_push(struct rta__class_cache *cc, struct rta__span *s)
@@ -36,8 +39,7 @@ static void partial_unlink(struct rta__class_cache *cc, struct rta__span *s)
     s->on_partial = 0;
 }
 
-static void span_init(struct rta_heap *h, struct rta__cache *c, struct rta__span *s,
-                      unsigned cls)
+static void span_init(struct rta_heap *h, struct rta__cache *c, struct rta__span *s, unsigned cls)
 {
     RTA__STORE(s->owner, c->index);
     RTA__STORE(s->bump, 0);
@@ -106,8 +108,7 @@ static int steal_parked(struct rta_heap *h)
     for (unsigned i = 0; i < h->max_threads; i++) {
         struct rta__cache *c = rta__cache_at(h, i);
         for (unsigned k = 0; k < h->n_classes; k++) {
-            struct rta__span *s =
-                atomic_load_explicit(&c->cls[k].parked, memory_order_acquire);
+            struct rta__span *s = atomic_load_explicit(&c->cls[k].parked, memory_order_acquire);
             uint32_t token = park_token(c, k);
             if (!s || !atomic_compare_exchange_strong_explicit(
                           &s->park, &token, 0, memory_order_acquire, memory_order_relaxed))

@@ -17,7 +17,7 @@
  * next remote free may overwrite it. */
 #include "internal.h"
 
-#define HEAD(w) ((uint32_t)((w) & 0xFFFFFFFFu))
+#define HEAD(w) ((uint32_t)((w)&0xFFFFFFFFu))
 #define COUNT(w) ((uint32_t)((w) >> 32))
 
 void rta__remote_free(struct rta_heap *h, struct rta__span *s, unsigned cls, void *p,
@@ -31,8 +31,7 @@ void rta__remote_free(struct rta_heap *h, struct rta__span *s, unsigned cls, voi
         uint32_t head = HEAD(old);
         *(void **)p = head ? base + (size_t)(head - 1) * size : NULL;
         want = (uint64_t)(index + 1) | ((uint64_t)(COUNT(old) + 1) << 32);
-    } while (!atomic_compare_exchange_weak_explicit(&s->remote, &old, want,
-                                                    memory_order_acq_rel,
+    } while (!atomic_compare_exchange_weak_explicit(&s->remote, &old, want, memory_order_acq_rel,
                                                     memory_order_relaxed));
     if (HEAD(old) != 0)
         return;
@@ -48,13 +47,11 @@ void rta__remote_free(struct rta_heap *h, struct rta__span *s, unsigned cls, voi
     struct rta__span *top = atomic_load_explicit(&cc->pending, memory_order_relaxed);
     do {
         atomic_store_explicit(&s->pending_next, top, memory_order_relaxed);
-    } while (!atomic_compare_exchange_weak_explicit(&cc->pending, &top, s,
-                                                    memory_order_release,
+    } while (!atomic_compare_exchange_weak_explicit(&cc->pending, &top, s, memory_order_release,
                                                     memory_order_relaxed));
 }
 
-struct rta__span *rta__remote_collect(struct rta_heap *h, struct rta__class_cache *cc,
-                                      unsigned cls)
+struct rta__span *rta__remote_collect(struct rta_heap *h, struct rta__class_cache *cc, unsigned cls)
 {
     struct rta__span *s = cc->pending_private;
     if (!s) {
@@ -77,8 +74,8 @@ struct rta__span *rta__remote_collect(struct rta_heap *h, struct rta__class_cach
     s->free = rta__span_base(h, s) + (size_t)(head - 1) * size;
     s->used -= count;
 
-    struct rta__cache *c = (struct rta__cache *)((char *)(cc - cls) -
-                                                 offsetof(struct rta__cache, cls));
+    struct rta__cache *c =
+        (struct rta__cache *)((char *)(cc - cls) - offsetof(struct rta__cache, cls));
     RTA__STORE(cc->owned_live, RTA__LOAD(cc->owned_live) - count);
     RTA__STORE(c->owned_live_bytes, RTA__LOAD(c->owned_live_bytes) - (uint64_t)count * size);
     return s;

@@ -7,7 +7,7 @@
  * retry means another thread's operation succeeded. */
 #include "internal.h"
 
-#define IDX(w) ((uint32_t)((w) & 0xFFFFFFFFu))
+#define IDX(w) ((uint32_t)((w)&0xFFFFFFFFu))
 #define TAG(w) ((uint32_t)((w) >> 32))
 #define PACK(lo, hi) ((uint64_t)(lo) | ((uint64_t)(hi) << 32))
 
@@ -30,8 +30,7 @@ struct rta__span *rta__reserve_take(struct rta_heap *h)
     }
     uint64_t b = atomic_load_explicit(&h->reserve_bounds, memory_order_relaxed);
     while (IDX(b) < TAG(b)) {
-        if (atomic_compare_exchange_weak_explicit(&h->reserve_bounds, &b,
-                                                  PACK(IDX(b) + 1, TAG(b)),
+        if (atomic_compare_exchange_weak_explicit(&h->reserve_bounds, &b, PACK(IDX(b) + 1, TAG(b)),
                                                   memory_order_relaxed, memory_order_relaxed))
             return &h->spans[IDX(b)];
     }
@@ -44,8 +43,7 @@ void rta__reserve_give(struct rta_heap *h, struct rta__span *s)
     uint64_t head = atomic_load_explicit(&h->reserve_head, memory_order_relaxed);
     for (;;) {
         atomic_store_explicit(&s->reserve_next, IDX(head), memory_order_relaxed);
-        if (atomic_compare_exchange_weak_explicit(&h->reserve_head, &head,
-                                                  PACK(idx, TAG(head) + 1),
+        if (atomic_compare_exchange_weak_explicit(&h->reserve_head, &head, PACK(idx, TAG(head) + 1),
                                                   memory_order_release, memory_order_relaxed))
             return;
     }
@@ -59,8 +57,7 @@ char *rta__reserve_carve(struct rta_heap *h, size_t bytes, size_t *got)
     uint32_t k = (uint32_t)((bytes + span - 1) >> h->span_shift);
     uint64_t b = atomic_load_explicit(&h->reserve_bounds, memory_order_relaxed);
     while (TAG(b) - IDX(b) >= k) {
-        if (atomic_compare_exchange_weak_explicit(&h->reserve_bounds, &b,
-                                                  PACK(IDX(b), TAG(b) - k),
+        if (atomic_compare_exchange_weak_explicit(&h->reserve_bounds, &b, PACK(IDX(b), TAG(b) - k),
                                                   memory_order_relaxed, memory_order_relaxed)) {
             *got = (size_t)k << h->span_shift;
             return h->pool_base + ((size_t)(TAG(b) - k) << h->span_shift);

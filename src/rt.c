@@ -9,8 +9,7 @@
  * thread may call malloc. */
 #include "internal.h"
 
-static __thread struct rta__rt_state rt_state
-    __attribute__((tls_model("initial-exec")));
+static __thread struct rta__rt_state rt_state __attribute__((tls_model("initial-exec")));
 
 struct rta__rt_state *rta__rt_self(void)
 {

@@ -119,8 +119,7 @@ struct rta__cache *rta__cache_get(struct rta_heap *h)
         uint32_t expect = 0;
         if (atomic_load_explicit(&c->claimed, memory_order_relaxed) != 0)
             continue;
-        if (!atomic_compare_exchange_strong_explicit(&c->claimed, &expect, 1,
-                                                     memory_order_acquire,
+        if (!atomic_compare_exchange_strong_explicit(&c->claimed, &expect, 1, memory_order_acquire,
                                                      memory_order_relaxed))
             continue;
         slot->serial = h->serial;

@@ -20,8 +20,7 @@ static const char *const trap_names[] = {
 
 RTA_API const char *rta_trap_name(int kind)
 {
-    if (kind < 0 || kind >= (int)(sizeof trap_names / sizeof trap_names[0]) ||
-        !trap_names[kind])
+    if (kind < 0 || kind >= (int)(sizeof trap_names / sizeof trap_names[0]) || !trap_names[kind])
         return "unknown trap";
     return trap_names[kind];
 }
