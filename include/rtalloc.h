@@ -122,8 +122,9 @@ RTA_API int rta_heap_create(rta_heap **out, const rta_config *cfg) RTA_WARN_UNUS
 
 /* Gives the region back (munmap; caller memory is left to the caller).
  * With RTA_DEBUG and live blocks: a summary per class on stderr, then one
- * RTA_TRAP_LEAK (size: the live bytes; the default handler aborts).  No other thread may use the
- * heap during or after the call.  Not RT-safe.  NULL is a no-op. */
+ * RTA_TRAP_LEAK (size: the live bytes; the default handler aborts).  No
+ * other thread may use the heap during or after the call.  Not RT-safe.
+ * NULL is a no-op. */
 RTA_API void rta_heap_destroy(rta_heap *h);
 
 /* Words for an RTA_ERR_* code, naming what to change.  Any thread. */
@@ -147,17 +148,21 @@ RTA_API void rta_thread_detach(rta_heap *h);
 /* ---- pools (RT-safe) -----------------------------------------------------
  *
  * Bound, owner thread: a cache hit is a handful of loads and stores, no
- * atomic read-modify-write.  A miss in the thread cache does at most: two
- * atomic exchanges to take the frees other threads sent home, one
- * compare-and-swap loop to take a span from the shared reserve and, only
- * when the reserve is empty, one reclaim pass (one look at each class and
- * at most 64 such exchanges, trying also caches no thread holds) before
- * the retry; aligned allocation adds at
- * most 4 size-class probes.  The thread's first allocation in a heap
- * claims a cache: at most max_threads compare-and-swaps.  Compare-and-swap
- * loops are lock-free: they only retry when another thread made progress.
- * A free from another thread is one compare-and-swap loop (plus one more
- * when it is the first remote free of that span since the owner looked).
+ * atomic read-modify-write.  A miss in the thread cache (its current span
+ * of the class is used up) does at most: two atomic exchanges to take the
+ * frees other threads sent home, one compare-and-swap to take back the
+ * class's parked empty span, one compare-and-swap loop to take a span from
+ * the shared reserve and, only when the reserve is empty, one reclaim pass
+ * (at most 64 such exchanges, one look at each cache's parked spans,
+ * max_threads * classes loads, and one try at each cache no thread holds)
+ * before the retry.  Aligned allocation adds at most 4 size-class probes.
+ * The thread's first allocation in a heap claims a cache: at most
+ * max_threads compare-and-swaps.  Compare-and-swap loops are lock-free:
+ * they only retry when another thread made progress.  A free on the owner
+ * thread is plain loads and stores; the free that empties a span parks it
+ * (two stores).  A free from another thread is one compare-and-swap loop
+ * (plus one more when it is the first remote free of that span since the
+ * owner looked).
  *
  * Failure: NULL with errno = ENOMEM (EINVAL for a bad alignment); nothing
  * else changes; the failure is counted.  With RTA_FALLBACK_SYSTEM a miss is
@@ -180,7 +185,9 @@ RTA_API void *rta_aligned_alloc(rta_heap *h, size_t align, size_t size)
  * counted as a bad free and ignored (trap with RTA_DEBUG); a double free
  * or an interior pointer traps with RTA_DEBUG. */
 RTA_API void rta_free(rta_heap *h, void *p);
-/* As rta_free; with RTA_DEBUG a size of another class traps. */
+/* As rta_free; with RTA_DEBUG a size of another class traps.  A block of
+ * rta_aligned_alloc may sit in a larger class than its size: free it with
+ * rta_free, or pass rta_usable_size. */
 RTA_API void rta_free_sized(rta_heap *h, void *p, size_t size);
 /* Usable bytes of a block (its class size), 0 for a pointer not ours.
  * O(1), any thread. */
@@ -192,9 +199,9 @@ RTA_API int rta_owns(const rta_heap *h, const void *p);
 
 /* The heap's frame arena (config arena_bytes), or NULL when there is none. */
 RTA_API rta_arena *rta_heap_arena(rta_heap *h);
-/* Carves a new arena of at least `bytes` from the pools' reserve.  Set-up
- * only (not concurrently with allocation in the same heap's reserve is
- * fine: lock-free), O(1).  RTA_ERR_CONFIG for 0 bytes, RTA_ERR_RESERVE when
+/* Carves a new arena of at least `bytes` from the pools' reserve (whole
+ * spans, never-used ones only).  Set-up only: not RT-safe by contract,
+ * though it is O(1) and lock-free.  RTA_ERR_CONFIG for 0 bytes, RTA_ERR_RESERVE when
  * the reserve has too little contiguous free memory, RTA_ERR_INVAL for
  * NULL.  The arena lives until the heap is destroyed. */
 RTA_API int rta_arena_create(rta_heap *h, size_t bytes, rta_arena **out) RTA_WARN_UNUSED;
