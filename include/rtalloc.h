@@ -160,7 +160,8 @@ RTA_API void rta_thread_detach(rta_heap *h);
  * max_threads compare-and-swaps.  Compare-and-swap loops are lock-free:
  * they only retry when another thread made progress.  A free on the owner
  * thread is plain loads and stores; the free that empties a span parks it
- * (two stores).  A free from another thread is one compare-and-swap loop
+ * (two stores; a compare-and-swap loop to the reserve instead when the
+ * class has a span parked already).  A free from another thread is one compare-and-swap loop
  * (plus one more when it is the first remote free of that span since the
  * owner looked).
  *
