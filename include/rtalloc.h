@@ -161,9 +161,9 @@ RTA_API void rta_thread_detach(rta_heap *h);
  * they only retry when another thread made progress.  A free on the owner
  * thread is plain loads and stores; the free that empties a span parks it
  * (two stores; a compare-and-swap loop to the reserve instead when the
- * class has a span parked already).  A free from another thread is one compare-and-swap loop
- * (plus one more when it is the first remote free of that span since the
- * owner looked).
+ * class has a span parked already).  A free from another thread is one
+ * compare-and-swap loop (plus one more when it is the first remote free of
+ * that span since the owner looked).
  *
  * Failure: NULL with errno = ENOMEM (EINVAL for a bad alignment); nothing
  * else changes; the failure is counted.  With RTA_FALLBACK_SYSTEM a miss is
