@@ -194,7 +194,10 @@ RTA_API size_t rta_usable_size(const rta_heap *h, const void *p)
     int cls = lookup(h, p, &s, &off, &kind);
     if (cls >= 0)
         return h->class_size[cls];
-    return h->fallback ? rta__fallback_size(h, p) : 0;
+    size_t size = 0;
+    if (h->fallback)
+        rta__fallback_lookup(h, p, &size);
+    return size;
 }
 
 RTA_API int rta_owns(const rta_heap *h, const void *p)
@@ -236,9 +239,9 @@ RTA_API void *rta_realloc(rta_heap *h, void *p, size_t size)
         if (size <= h->max_block && rta__size_to_class(size) == (unsigned)cls)
             return p;
         old_size = h->class_size[cls];
-    } else if (kind == RTA_TRAP_FOREIGN_FREE && h->fallback && rta__fallback_known(h, p)) {
+    } else if (kind == RTA_TRAP_FOREIGN_FREE && h->fallback &&
+               rta__fallback_lookup(h, p, &old_size)) {
         /* A fallback block (possibly of 0 bytes): moved like any other. */
-        old_size = rta__fallback_size(h, p);
     } else {
         bad_free(h, kind, p);
         errno = EINVAL;

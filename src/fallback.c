@@ -75,13 +75,12 @@ int rta__fallback_free(struct rta_heap *h, void *p)
     return 1;
 }
 
-size_t rta__fallback_size(const struct rta_heap *h, const void *p)
+/* 1 and *size if p is a live fallback block (its size may be 0), else 0. */
+int rta__fallback_lookup(const struct rta_heap *h, const void *p, size_t *size)
 {
     struct rta__fallback_slot *s = find(h, p);
-    return s ? atomic_load_explicit(&s->size, memory_order_relaxed) : 0;
-}
-
-int rta__fallback_known(const struct rta_heap *h, const void *p)
-{
-    return find(h, p) != NULL;
+    if (!s)
+        return 0;
+    *size = atomic_load_explicit(&s->size, memory_order_relaxed);
+    return 1;
 }

@@ -287,8 +287,7 @@ struct rta__span *rta__remote_collect(struct rta_heap *h, struct rta__class_cach
 /* ---- fallback.c ---- */
 void *rta__fallback_alloc(struct rta_heap *h, size_t align, size_t size) RTA__HIDDEN;
 int rta__fallback_free(struct rta_heap *h, void *p) RTA__HIDDEN;
-size_t rta__fallback_size(const struct rta_heap *h, const void *p) RTA__HIDDEN;
-int rta__fallback_known(const struct rta_heap *h, const void *p) RTA__HIDDEN;
+int rta__fallback_lookup(const struct rta_heap *h, const void *p, size_t *size) RTA__HIDDEN;
 
 /* ---- debug.c ---- */
 int rta__debug_mark_alloc(struct rta_heap *h, void *p) RTA__HIDDEN;

@@ -39,6 +39,16 @@ static void partial_unlink(struct rta__class_cache *cc, struct rta__span *s)
     s->on_partial = 0;
 }
 
+/* An empty span leaves the cache's lists (it is about to be parked or
+ * given back). */
+static void unlist_empty(struct rta__class_cache *cc, struct rta__span *s)
+{
+    if (s == cc->current)
+        cc->current = NULL;
+    else if (s->on_partial)
+        partial_unlink(cc, s);
+}
+
 static void span_init(struct rta_heap *h, struct rta__cache *c, struct rta__span *s, unsigned cls)
 {
     RTA__STORE(s->owner, c->index);
@@ -154,10 +164,7 @@ static int reclaim_cache(struct rta_heap *h, struct rta__cache *c, unsigned *bud
         while (*budget && (s = rta__remote_collect(h, cc, k)) != NULL) {
             (*budget)--;
             if (s->used == 0) {
-                if (s == cc->current)
-                    cc->current = NULL;
-                else if (s->on_partial)
-                    partial_unlink(cc, s);
+                unlist_empty(cc, s);
                 span_release(h, cc, s);
                 return 1;
             }
@@ -236,10 +243,7 @@ void rta__pool_free_slow(struct rta_heap *h, struct rta__cache *c, struct rta__s
     if (s->used == 0) {
         /* Even the current span goes: memory no block uses belongs to
          * the reserve, where any class and any thread can have it. */
-        if (s == cc->current)
-            cc->current = NULL;
-        else if (s->on_partial)
-            partial_unlink(cc, s);
+        unlist_empty(cc, s);
         park(h, c, cc, s, cls);
     } else {
         partial_push(cc, s);

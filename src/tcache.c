@@ -15,9 +15,6 @@
 
 #include <pthread.h>
 
-#define tls_slot rta__tls_slot
-#define tls_slots rta__tls_slots
-
 __thread struct rta__tls_slot rta__tls_slots[RTA_MAX_HEAPS_PER_THREAD]
     __attribute__((tls_model("initial-exec")));
 static __thread int tls_key_set __attribute__((tls_model("initial-exec")));
@@ -27,36 +24,36 @@ static pthread_key_t exit_key;
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct rta_heap *registry;
 
-static struct tls_slot *slot_of(uint64_t serial)
+static struct rta__tls_slot *slot_of(uint64_t serial)
 {
-    struct tls_slot *s = &tls_slots[serial % RTA_MAX_HEAPS_PER_THREAD];
+    struct rta__tls_slot *s = &rta__tls_slots[serial % RTA_MAX_HEAPS_PER_THREAD];
     if (RTA__LIKELY(s->serial == serial))
         return s;
     for (unsigned i = 0; i < RTA_MAX_HEAPS_PER_THREAD; i++)
-        if (tls_slots[i].serial == serial)
-            return &tls_slots[i];
+        if (rta__tls_slots[i].serial == serial)
+            return &rta__tls_slots[i];
     return NULL;
 }
 
 static int registered(const struct rta_heap *h, uint64_t serial);
 
-static struct tls_slot *empty_slot(uint64_t serial)
+static struct rta__tls_slot *empty_slot(uint64_t serial)
 {
-    struct tls_slot *s = &tls_slots[serial % RTA_MAX_HEAPS_PER_THREAD];
+    struct rta__tls_slot *s = &rta__tls_slots[serial % RTA_MAX_HEAPS_PER_THREAD];
     if (s->serial == 0)
         return s;
     for (unsigned i = 0; i < RTA_MAX_HEAPS_PER_THREAD; i++)
-        if (tls_slots[i].serial == 0)
-            return &tls_slots[i];
+        if (rta__tls_slots[i].serial == 0)
+            return &rta__tls_slots[i];
     /* Full: slots of heaps destroyed while this thread held a cache may be
      * stale.  A trylock never waits, so this stays non-blocking. */
     if (pthread_mutex_trylock(&registry_lock) != 0)
         return NULL;
     s = NULL;
     for (unsigned i = 0; i < RTA_MAX_HEAPS_PER_THREAD; i++)
-        if (!registered(tls_slots[i].heap, tls_slots[i].serial)) {
-            tls_slots[i].serial = 0;
-            s = &tls_slots[i];
+        if (!registered(rta__tls_slots[i].heap, rta__tls_slots[i].serial)) {
+            rta__tls_slots[i].serial = 0;
+            s = &rta__tls_slots[i];
         }
     pthread_mutex_unlock(&registry_lock);
     return s;
@@ -64,7 +61,7 @@ static struct tls_slot *empty_slot(uint64_t serial)
 
 struct rta__cache *rta__cache_find_slow(const struct rta_heap *h)
 {
-    struct tls_slot *s = slot_of(h->serial);
+    struct rta__tls_slot *s = slot_of(h->serial);
     return s ? s->cache : NULL;
 }
 
@@ -76,7 +73,7 @@ static int registered(const struct rta_heap *h, uint64_t serial)
     return 0;
 }
 
-static void release(struct tls_slot *slot)
+static void release(struct rta__tls_slot *slot)
 {
     struct rta__cache *c = slot->cache;
     rta__pool_unpark_all(slot->heap, c);
@@ -91,7 +88,7 @@ static void on_thread_exit(void *unused)
     (void)unused;
     pthread_mutex_lock(&registry_lock);
     for (unsigned i = 0; i < RTA_MAX_HEAPS_PER_THREAD; i++) {
-        struct tls_slot *s = &tls_slots[i];
+        struct rta__tls_slot *s = &rta__tls_slots[i];
         if (s->serial && registered(s->heap, s->serial))
             release(s);
         s->serial = 0;
@@ -111,7 +108,7 @@ struct rta__cache *rta__cache_get(struct rta_heap *h)
     if (RTA__LIKELY(found != NULL))
         return found;
 
-    struct tls_slot *slot = empty_slot(h->serial);
+    struct rta__tls_slot *slot = empty_slot(h->serial);
     if (!slot)
         return NULL;
     for (unsigned i = 0; i < h->max_threads; i++) {
@@ -147,7 +144,7 @@ RTA_API void rta_thread_detach(rta_heap *h)
 {
     if (!h)
         return;
-    struct tls_slot *s = slot_of(h->serial);
+    struct rta__tls_slot *s = slot_of(h->serial);
     if (s)
         release(s);
 }
@@ -174,7 +171,7 @@ void rta__registry_remove(struct rta_heap *h)
     pthread_mutex_unlock(&registry_lock);
     /* The destroying thread forgets its own slot; other threads must not
      * use the heap any more (documented), and skip it at exit. */
-    struct tls_slot *s = slot_of(h->serial);
+    struct rta__tls_slot *s = slot_of(h->serial);
     if (s) {
         s->serial = 0;
         s->heap = NULL;
