@@ -133,7 +133,7 @@ struct rta__class_cache {
 _Static_assert(sizeof(struct rta__class_cache) == 128, "class cache: 128 bytes");
 
 struct rta__cache {
-    _Atomic uint32_t claimed; /* 0 free, 1 held by a thread, 2 borrowed for one free */
+    _Atomic uint32_t claimed; /* 0 free, 1 held by a thread, 2 borrowed by a reclaim pass */
     uint32_t index;
     _Atomic uint64_t remote_frees; /* frees this thread made of others' blocks */
     _Atomic uint64_t owned_live_bytes;
@@ -438,7 +438,7 @@ rta__pool_alloc(struct rta_heap *h, struct rta__cache *c, unsigned cls)
     return b;
 }
 
-/* A free by the thread holding the span's cache (or borrowing it). */
+/* A free by the thread holding the span's cache. */
 static inline __attribute__((always_inline)) void rta__pool_free_local(struct rta_heap *h,
                                                                        struct rta__cache *c,
                                                                        struct rta__span *s,

@@ -1,5 +1,6 @@
-/* Frees from a thread that does not own the block's span, and the owner
- * picking them up.
+/* Frees from a thread that does not own the block's span (or of a block
+ * whose cache no thread holds: the same push), and the owner picking
+ * them up.
  *
  * The freeing thread pushes the block onto the span's `remote` stack: the
  * head (block index + 1) and the number of blocks share one 64-bit word,
