@@ -153,7 +153,7 @@ END_TEST
 
 /* ---- defect 2 ------------------------------------------------------------ */
 
-#define ORPHANS 16384
+#define ORPHANS 65536
 static void *orphan_blocks[ORPHANS];
 
 struct claim_race {
@@ -166,7 +166,7 @@ static void *alloc_and_leave(void *arg)
 {
     rta_heap *h = arg;
     for (unsigned i = 0; i < ORPHANS; i++) {
-        orphan_blocks[i] = rta_malloc(h, 16 + (i % 32) * 16);
+        orphan_blocks[i] = rta_malloc(h, 16 + (i % 16) * 16);
         ck_assert_ptr_nonnull(orphan_blocks[i]);
     }
     return NULL; /* exits: the only cache is free again, its blocks live */
@@ -280,17 +280,22 @@ static void *dry[DRY_MAX];
 struct dry_race {
     rta_heap *h;
     size_t n;
-    _Atomic int done;
+    _Atomic int ready, go, done;
 };
 
 static void *free_one_at_a_time(void *arg)
 {
     struct dry_race *r = arg;
+    /* Attached before the pool runs dry: a reclaim pass may borrow a
+     * free cache, and this test is not about claims. */
     ck_assert_int_eq(rta_thread_attach(r->h), 0); /* cache 1 */
+    atomic_store(&r->ready, 1);
+    while (!atomic_load(&r->go))
+        sched_yield();
     for (size_t i = 0; i < r->n; i += 2) {
         rta_free(r->h, dry[i]);
-        for (int k = 0; k < 20; k++)
-            sched_yield();
+        for (int k = 0; k < 5; k++)
+            sched_yield(); /* the owner retries meanwhile */
     }
     atomic_store(&r->done, 1);
     return NULL;
@@ -303,14 +308,16 @@ START_TEST(refill_fails_only_when_empty)
     rta_heap *h = tu_create(&cfg);
     ck_assert_int_eq(rta_thread_attach(h), 0); /* cache 0 */
     struct dry_race r = {.h = h};
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, free_one_at_a_time, &r), 0);
+    while (!atomic_load(&r.ready))
+        sched_yield();
     r.n = tu_fill(h, 1024, dry, DRY_MAX); /* the reserve is dry */
     ck_assert_uint_gt(r.n, 100);
     rta_stats st = tu_stats(h);
     int cls = tu_class_of(&st, 1024);
     struct rta__class_cache *cc = &rta__cache_at(h, 0)->cls[cls];
-
-    pthread_t t;
-    ck_assert_int_eq(pthread_create(&t, NULL, free_one_at_a_time, &r), 0);
+    atomic_store(&r.go, 1);
     static void *got[DRY_MAX];
     size_t n_got = 0, nulls = 0, bad = 0;
     while (!atomic_load(&r.done)) {
