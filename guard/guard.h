@@ -34,10 +34,8 @@ struct rta__guard_call {
 };
 
 struct rta__guard_thread {
-    unsigned busy;        /* > 0: the guard's own work, calls not checked */
-    unsigned jack_cycle;  /* 1 between jack_cycle_wait and jack_cycle_signal */
-    uint64_t cycle_start; /* rta_rt_system_allocs() when the cycle began */
-    int tid;              /* kernel thread id, 0 until first needed */
+    unsigned busy; /* > 0: the guard's own work, calls not checked */
+    int tid;       /* kernel thread id, 0 until first needed */
 };
 
 extern __thread struct rta__guard_thread rta__guard_tls
@@ -46,6 +44,8 @@ extern __thread struct rta__guard_thread rta__guard_tls
 /* Mode (RTA_GUARD_*) and strict flag; read with relaxed loads. */
 extern int rta__guard_mode_var __attribute__((visibility("hidden")));
 extern int rta__guard_strict_var __attribute__((visibility("hidden")));
+/* RTALLOC_GUARD_SKIP_CYCLES: set at start-up, read-only after. */
+extern uint64_t rta__guard_skip_cycles __attribute__((visibility("hidden")));
 
 #define RTA__HIDDEN __attribute__((visibility("hidden")))
 
@@ -120,7 +120,14 @@ RTA__HIDDEN uint64_t rta__guard_log_dropped(void); /* queue was full */
 RTA__HIDDEN void rta__guard_cxx_resolve(void);
 RTA__HIDDEN void rta__guard_strict_resolve(void);
 RTA__HIDDEN void rta__guard_alloc_resolve(void);
-RTA__HIDDEN void rta__guard_jack_resolve(void);
-RTA__HIDDEN void rta__guard_jack_cycle_done(uint64_t calls);
+
+/* ---- sections.c: the hooks of rtsection/ ------------------------------- */
+
+/* Cycles of watched callbacks that were RT sections, of one kind
+ * (enum rtsection_kind) or all. */
+RTA__HIDDEN uint64_t rta__guard_sections(int kind);
+RTA__HIDDEN uint64_t rta__guard_sections_total(void);
+/* One line for the user on stderr, after the guard's prefix. */
+RTA__HIDDEN void rta__guard_say(const char *line);
 
 #endif /* RTA_GUARD_INTERNAL_H */

@@ -21,6 +21,7 @@
 __thread struct rta__guard_thread rta__guard_tls __attribute__((tls_model("initial-exec")));
 int rta__guard_mode_var = RTA_GUARD_TRAP;
 int rta__guard_strict_var;
+uint64_t rta__guard_skip_cycles;
 
 static int init_state; /* 0 not started, 1 running, 2 done */
 static uint64_t heap_calls, blocking_calls;
@@ -56,9 +57,9 @@ void rta__guard_init_once(void)
     rta__guard_alloc_resolve();
     rta__guard_cxx_resolve();
     rta__guard_strict_resolve();
-#ifdef HAVE_JACK
-    rta__guard_jack_resolve();
-#endif
+    const char *skip = getenv("RTALLOC_GUARD_SKIP_CYCLES");
+    if (skip)
+        rta__guard_skip_cycles = strtoull(skip, NULL, 10);
     __atomic_store_n(&rta__guard_mode_var, mode, __ATOMIC_RELAXED);
     if (mode == RTA_GUARD_LOG)
         rta__guard_log_start();
@@ -171,9 +172,11 @@ __attribute__((destructor)) static void guard_stop(void)
         (void)rta_guard_summary_write(2);
 }
 
-#ifndef HAVE_JACK
-RTA_GUARD_API void rta_guard_jack_stats_get(rta_guard_jack_stats *out)
+void rta__guard_say(const char *text)
 {
-    out->cycles = out->cycles_with_calls = out->worst_cycle_calls = 0;
+    char buf[256];
+    struct rta__gbuf b = {buf, 0, sizeof buf};
+    rta__gbuf_str(&b, "rtalloc-guard: ");
+    rta__gbuf_str(&b, text);
+    rta__gbuf_flush(&b, 2);
 }
-#endif
