@@ -20,6 +20,10 @@ guard_librtalloc_guard_la_SOURCES = \
 	guard/report.c \
 	guard/log.c \
 	guard/sections.c \
+	guard/sites.c \
+	guard/symbols.c \
+	guard/suppress.c \
+	guard/summary.c \
 	$(RTSECTION_SOURCES)
 
 # rtalloc-guard [--count] -- PROGRAM ARGS: runs PROGRAM with the guard

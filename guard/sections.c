@@ -9,6 +9,7 @@
 #include "rtsection.h"
 
 static uint64_t sections[RTSECTION_KINDS];
+static void rta__guard_rt_enter(void);
 static uint64_t cycles_with_calls, worst_cycle;
 
 void rtsection_init(void)
@@ -40,7 +41,7 @@ void rtsection_cycle_begin(struct rtsection_cycle *c)
         return;
     c->entered = 1;
     c->mark = rta_rt_system_allocs();
-    rta_rt_enter();
+    rta__guard_rt_enter();
 }
 
 static int is_jack_cycle(int kind)
@@ -85,4 +86,45 @@ RTA_GUARD_API void rta_guard_jack_stats_get(rta_guard_jack_stats *out)
                   rta__guard_sections(RTSECTION_JACK_THREAD);
     out->cycles_with_calls = __atomic_load_n(&cycles_with_calls, __ATOMIC_RELAXED);
     out->worst_cycle_calls = __atomic_load_n(&worst_cycle, __ATOMIC_RELAXED);
+}
+
+/* The program's own sections: rta_rt_enter is interposed only to know
+ * that one ran, so that a summary with no call does not say "nothing
+ * watched" about a program that marks its sections itself.  (A program
+ * linked with librtalloc ahead of the guard calls librtalloc's directly;
+ * its clean run then reads "nothing watched".) */
+typedef void (*rt_enter_fn)(void);
+static rt_enter_fn next_rt_enter;
+static uint64_t direct_sections;
+
+RTA__GUARD_EXPORT void rta_rt_enter(void)
+{
+    if (!__atomic_load_n(&direct_sections, __ATOMIC_RELAXED))
+        __atomic_store_n(&direct_sections, 1, __ATOMIC_RELAXED);
+    rta__guard_rt_enter();
+}
+
+void rta__guard_sections_resolve(void)
+{
+    if (!__atomic_load_n(&next_rt_enter, __ATOMIC_ACQUIRE))
+        __atomic_store_n(&next_rt_enter,
+                         (rt_enter_fn)rtsection_next("rta_rt_enter", "librtalloc.so"),
+                         __ATOMIC_RELEASE);
+}
+
+/* The guard's own sections enter librtalloc's directly (resolved at
+ * start-up, which every setter of a watched callback runs first). */
+static void rta__guard_rt_enter(void)
+{
+    rt_enter_fn f = __atomic_load_n(&next_rt_enter, __ATOMIC_ACQUIRE);
+    if (__builtin_expect(!f, 0)) {
+        rta__guard_sections_resolve();
+        f = __atomic_load_n(&next_rt_enter, __ATOMIC_ACQUIRE);
+    }
+    f();
+}
+
+uint64_t rta__guard_direct_sections(void)
+{
+    return __atomic_load_n(&direct_sections, __ATOMIC_RELAXED);
 }
