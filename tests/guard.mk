@@ -11,13 +11,16 @@
 #                    calls from a thread that runs before the guard's
 #                    constructor
 # guard_jack.sh      a real jackd (dummy driver) and two plain libjack
-#                    clients, preloaded: clean (0), naughty (counted, trapped)
+#                    clients, preloaded: clean (0, the guard's cycle count
+#                    is the client's), naughty (counted, trapped, skipped
+#                    cycles), summaries on SIGTERM and SIGINT
 GUARD_TEST_LIBS = guard/librtalloc_guard.la src/librtalloc.la
 
 check_PROGRAMS += tests/check_guard tests/check_guard_trap tests/guard_preload_client
 TESTS += tests/check_guard tests/check_guard_trap tests/guard_symbols.sh \
 	tests/guard_preload.sh
-EXTRA_DIST += tests/guard_symbols.sh tests/guard_preload.sh tests/guard_jack.sh
+EXTRA_DIST += tests/guard_symbols.sh tests/guard_preload.sh tests/guard_jack.sh \
+	tests/guard_jack_lib.sh
 
 tests_check_guard_SOURCES = tests/check_guard.c
 tests_check_guard_CFLAGS = $(AM_CFLAGS) @CHECK_CFLAGS@
@@ -55,10 +58,10 @@ tests_guard_preload_client_LDADD = src/librtalloc.la
 if HAVE_JACK
 check_PROGRAMS += tests/guard_jack_clean tests/guard_jack_naughty
 TESTS += tests/guard_jack.sh
-tests_guard_jack_clean_SOURCES = tests/guard_jack_clean.c
+tests_guard_jack_clean_SOURCES = tests/guard_jack_clean.c tests/guard_jack_wait.h
 tests_guard_jack_clean_CFLAGS = $(AM_CFLAGS) $(JACK_CFLAGS)
 tests_guard_jack_clean_LDADD = $(JACK_LIBS) -lm
-tests_guard_jack_naughty_SOURCES = tests/guard_jack_naughty.c
+tests_guard_jack_naughty_SOURCES = tests/guard_jack_naughty.c tests/guard_jack_wait.h
 tests_guard_jack_naughty_CFLAGS = $(AM_CFLAGS) $(JACK_CFLAGS)
 tests_guard_jack_naughty_LDFLAGS = $(AM_LDFLAGS) -export-dynamic
 tests_guard_jack_naughty_LDADD = $(JACK_LIBS)
