@@ -65,4 +65,21 @@ tests_guard_jack_naughty_SOURCES = tests/guard_jack_naughty.c tests/guard_jack_w
 tests_guard_jack_naughty_CFLAGS = $(AM_CFLAGS) $(JACK_CFLAGS)
 tests_guard_jack_naughty_LDFLAGS = $(AM_LDFLAGS) -export-dynamic
 tests_guard_jack_naughty_LDADD = $(JACK_LIBS)
+
+# guard_jack_more.sh: timebase and sync callbacks, libjack opened by an
+# RTLD_LOCAL module (and not loaded at all), log mode's sites under a
+# 300-malloc burst.
+check_PROGRAMS += tests/guard_jack_cases tests/guard_jack_local
+check_LTLIBRARIES += tests/libguard_jackmod.la
+TESTS += tests/guard_jack_more.sh
+tests_guard_jack_cases_SOURCES = tests/guard_jack_cases.c tests/guard_jack_wait.h
+tests_guard_jack_cases_CFLAGS = $(AM_CFLAGS) $(JACK_CFLAGS)
+tests_guard_jack_cases_LDADD = $(JACK_LIBS)
+tests_guard_jack_local_SOURCES = tests/guard_jack_local.c
+tests_guard_jack_local_LDADD = -ldl
+tests_libguard_jackmod_la_SOURCES = tests/guard_jack_module.c tests/guard_jack_wait.h
+tests_libguard_jackmod_la_CFLAGS = $(AM_CFLAGS) $(JACK_CFLAGS)
+tests_libguard_jackmod_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -rpath /nowhere
+tests_libguard_jackmod_la_LIBADD = $(JACK_LIBS)
 endif
+EXTRA_DIST += tests/guard_jack_more.sh
