@@ -83,3 +83,13 @@ tests_libguard_jackmod_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -rpath 
 tests_libguard_jackmod_la_LIBADD = $(JACK_LIBS)
 endif
 EXTRA_DIST += tests/guard_jack_more.sh
+
+# guard_audio_libs.sh: PortAudio stream callbacks (through its JACK host
+# API, on the dummy server) and SDL2 audio callbacks (SDL's dummy driver).
+check_PROGRAMS += tests/guard_pa_client tests/guard_sdl_client
+TESTS += tests/guard_audio_libs.sh
+EXTRA_DIST += tests/guard_audio_libs.sh
+tests_guard_pa_client_SOURCES = tests/guard_pa_client.c tests/guard_jack_wait.h
+tests_guard_pa_client_LDADD = -ldl
+tests_guard_sdl_client_SOURCES = tests/guard_sdl_client.c tests/guard_jack_wait.h
+tests_guard_sdl_client_LDADD = -ldl
