@@ -10,7 +10,7 @@
 # rta_process_heap() in the process.
 lib_LTLIBRARIES += malloc/librtalloc_malloc.la
 pkgconfig_DATA += rtalloc-malloc.pc
-malloc_librtalloc_malloc_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src
+malloc_librtalloc_malloc_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src -I$(top_srcdir)/rtsection $(JACK_CFLAGS)
 malloc_librtalloc_malloc_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden -fno-builtin -fexceptions -fno-plt
 malloc_librtalloc_malloc_la_LDFLAGS = $(AM_LDFLAGS) -version-info $(RTA_LT_VERSION) -no-undefined
 malloc_librtalloc_malloc_la_LIBADD = src/librtalloc.la -ldl
@@ -20,9 +20,14 @@ malloc_librtalloc_malloc_la_SOURCES = \
 	malloc/entry.c \
 	malloc/cxx.c \
 	malloc/rt.c \
+	malloc/sections.c \
 	src/options.c \
 	src/fmt.c \
-	src/os.c
+	src/os.c \
+	$(RTSECTION_SOURCES)
+
+# JACK's callbacks become RT sections through rtsection/ (the guard's
+# code, compiled in with hooks of our own in malloc/sections.c).
 
 # rtalloc-run [options] -- PROGRAM ARGS: runs PROGRAM with the library
 # preloaded.  Made here rather than by configure so it gets $(libdir) as

@@ -7,3 +7,19 @@ TESTS += tests/process_options.sh
 EXTRA_DIST += tests/process_options.sh
 tests_process_heap_print_SOURCES = tests/process_heap_print.c
 tests_process_heap_print_LDADD = src/librtalloc.la
+
+# check_malloc        librtalloc_malloc linked: every C entry point,
+#                     foreign pointers, realloc across paths, alignment to
+#                     2 MiB, ENOMEM, threads beyond threads=, fork from a
+#                     multi-threaded parent, dlopen/dlclose, RT sections
+check_PROGRAMS += tests/check_malloc
+TESTS += tests/check_malloc
+tests_check_malloc_SOURCES = tests/check_malloc.c
+tests_check_malloc_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DMODULE_PATH='"$(abs_builddir)/tests/.libs/libmalloc_module.so"'
+tests_check_malloc_CFLAGS = $(AM_CFLAGS) @CHECK_CFLAGS@
+tests_check_malloc_LDADD = malloc/librtalloc_malloc.la src/librtalloc.la @CHECK_LIBS@ -ldl
+# Opened by check_malloc: -rpath makes it shared though never installed.
+check_LTLIBRARIES += tests/libmalloc_module.la
+tests_libmalloc_module_la_SOURCES = tests/malloc_module.c
+tests_libmalloc_module_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -rpath /nowhere
