@@ -23,3 +23,21 @@ tests_check_malloc_LDADD = malloc/librtalloc_malloc.la src/librtalloc.la @CHECK_
 check_LTLIBRARIES += tests/libmalloc_module.la
 tests_libmalloc_module_la_SOURCES = tests/malloc_module.c
 tests_libmalloc_module_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -rpath /nowhere
+
+# malloc_jack.sh      rtalloc-run on a plain libjack client on a real
+#                     jackd -d dummy: pooled mallocs in the process
+#                     callback not reported, a 1 MiB one counted / trapped
+EXTRA_DIST += tests/malloc_jack.sh
+if HAVE_JACK
+check_PROGRAMS += tests/malloc_jack_client
+TESTS += tests/malloc_jack.sh
+tests_malloc_jack_client_SOURCES = tests/malloc_jack_client.c
+tests_malloc_jack_client_CFLAGS = $(AM_CFLAGS) $(JACK_CFLAGS)
+tests_malloc_jack_client_LDADD = $(JACK_LIBS)
+endif
+
+# malloc_programs.sh  real Debian programs under rtalloc-run against a plain
+#                     run: python3 with threads, g++ and a C++ program with
+#                     containers, gcc, git, sort, a forking pipeline
+TESTS += tests/malloc_programs.sh
+EXTRA_DIST += tests/malloc_programs.sh tests/malloc_churn.py tests/malloc_containers.cpp
