@@ -8,12 +8,14 @@ EXTRA_DIST += tests/process_options.sh
 tests_process_heap_print_SOURCES = tests/process_heap_print.c
 tests_process_heap_print_LDADD = src/librtalloc.la
 
+# malloc_symbols.sh   librtalloc_malloc exports every entry point, nothing else
 # check_malloc        librtalloc_malloc linked: every C entry point,
 #                     foreign pointers, realloc across paths, alignment to
 #                     2 MiB, ENOMEM, threads beyond threads=, fork from a
 #                     multi-threaded parent, dlopen/dlclose, RT sections
 check_PROGRAMS += tests/check_malloc
-TESTS += tests/check_malloc
+TESTS += tests/check_malloc tests/malloc_symbols.sh
+EXTRA_DIST += tests/malloc_symbols.sh
 tests_check_malloc_SOURCES = tests/check_malloc.c
 tests_check_malloc_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DMODULE_PATH='"$(abs_builddir)/tests/.libs/libmalloc_module.so"'
