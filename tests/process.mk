@@ -43,3 +43,9 @@ endif
 #                     containers, gcc, git, sort, a forking pipeline
 TESTS += tests/malloc_programs.sh
 EXTRA_DIST += tests/malloc_programs.sh tests/malloc_churn.py tests/malloc_containers.cpp
+
+# man_pages.sh        rtalloc(3), rtalloc_malloc(3), rtalloc-run(1): man -l
+#                     without warnings; every option and entry point named
+TESTS += tests/man_pages.sh
+EXTRA_DIST += tests/man_pages.sh
+check_SCRIPTS += $(man_MANS)
