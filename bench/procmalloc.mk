@@ -4,6 +4,7 @@
 #                            like churn, producer/consumer, python3, gcc and
 #                            g++ with glibc, jemalloc, mimalloc, tcmalloc
 #                            and rtalloc each as malloc (about 3 minutes)
+# make bench-malloc-rtabench  see below
 # make bench-malloc-icount   bench/procmalloc_icount.sh: callgrind
 #                            instructions per malloc/free of bench/icount's
 #                            patterns, every allocator entered through malloc
@@ -23,3 +24,13 @@ bench-whole-program: bench/procmalloc_larson$(EXEEXT) bench/procmalloc_xthread$(
 bench-malloc-icount: bench/icount$(EXEEXT) malloc/librtalloc_malloc.la
 	$(SHELL) $(top_srcdir)/bench/procmalloc_icount.sh
 .PHONY: bench-malloc-icount
+
+# make bench-malloc-rtabench: rtabench's workloads (latency distributions)
+# with rtalloc entering through malloc (the rtalloc-malloc peer, this
+# build's librtalloc_malloc preloaded) beside glibc, jemalloc, mimalloc,
+# tcmalloc and rtalloc's own API, into bench-results-malloc/.
+bench-malloc-rtabench: bench/rtabench$(EXEEXT) malloc/librtalloc_malloc.la
+	./bench/rtabench$(EXEEXT) --out bench-results-malloc \
+		--only glibc,jemalloc,mimalloc,tcmalloc,rtalloc-malloc,rtalloc \
+		--lib rtalloc-malloc=$(abs_builddir)/malloc/.libs/librtalloc_malloc.so $(RTABENCH_FLAGS)
+.PHONY: bench-malloc-rtabench

@@ -3,12 +3,14 @@
 # programs with each allocator as the process's malloc (`make
 # bench-whole-program`): glibc's own, and jemalloc, mimalloc, tcmalloc
 # (Debian's shared libraries) and rtalloc (librtalloc_malloc, default
-# RTALLOC_OPTIONS) each preloaded the same way.  A peer that is not
+# RTALLOC_OPTIONS) each preloaded the same way; rtalloc-np is rtalloc with
+# prefault=0 (the pools' pages are not touched at start, which each
+# process of a short run otherwise pays for: 32 MiB by default).  A peer that is not
 # installed is reported missing, never replaced.
 #
-#   larson    bench/procmalloc_larson 4 20: server churn, threads taking
+#   larson    bench/procmalloc_larson 4 100: server churn, threads taking
 #             over other threads' blocks every round
-#   xthread   bench/procmalloc_xthread 2 300000: producer/consumer pairs,
+#   xthread   bench/procmalloc_xthread 2 1000000: producer/consumer pairs,
 #             every free remote
 #   python    python3 tests/malloc_churn.py with PYTHONMALLOC=malloc (so
 #             every object goes through malloc), 8 threads
@@ -32,7 +34,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 top=$(cd "$(dirname "$0")/.." && pwd)
-srcdir=${srcdir:-$top}
+srcdir=$(cd "${srcdir:-$top}" && pwd)
 build=$PWD
 rtalloc_lib=$build/malloc/.libs/librtalloc_malloc.so
 [ -r "$rtalloc_lib" ] || { echo "whole_program.sh: run it in the build directory ($rtalloc_lib not found)" >&2; exit 2; }
@@ -46,14 +48,14 @@ find_lib() {
     done
     echo missing
 }
-allocs="glibc jemalloc mimalloc tcmalloc rtalloc"
+allocs="glibc jemalloc mimalloc tcmalloc rtalloc rtalloc-np"
 lib_of() {
     case $1 in
     glibc) echo none ;;
     jemalloc) find_lib libjemalloc.so.2 ;;
     mimalloc) find_lib libmimalloc.so.2 ;;
     tcmalloc) find_lib libtcmalloc_minimal.so.4 ;;
-    rtalloc) echo "$rtalloc_lib" ;;
+    rtalloc | rtalloc-np) echo "$rtalloc_lib" ;;
     esac
 }
 
@@ -61,12 +63,16 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/whole-program.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/work"
 
+# Debian's python3, not a wrapper script (pyenv's shims run a dozen
+# processes, each of which would be timed making its heap).
+python=/usr/bin/python3
+[ -x $python ] || python=python3
 programs="larson xthread python gcc g++"
 cmd_of() {
     case $1 in
-    larson) echo "$build/bench/procmalloc_larson 4 20" ;;
-    xthread) echo "$build/bench/procmalloc_xthread 2 300000" ;;
-    python) echo "env PYTHONMALLOC=malloc python3 $srcdir/tests/malloc_churn.py" ;;
+    larson) echo "$build/bench/procmalloc_larson 4 100" ;;
+    xthread) echo "$build/bench/procmalloc_xthread 2 1000000" ;;
+    python) echo "env PYTHONMALLOC=malloc $python $srcdir/tests/malloc_churn.py" ;;
     gcc) echo "gcc -O2 -c -I$build -I$srcdir/include -I$srcdir/src $srcdir/src/alloc.c $srcdir/src/pool.c $srcdir/src/heap.c $srcdir/src/stats.c $srcdir/src/tcache.c" ;;
     g++) echo "g++ -O1 -std=c++17 -c $srcdir/tests/malloc_containers.cpp" ;;
     esac
@@ -82,7 +88,9 @@ time_one() {
     if [ "$lib" = none ]; then
         (cd "$tmp/work" && $cmd) >"$tmp/out" 2>&1
     else
-        (cd "$tmp/work" && LD_PRELOAD=$lib $cmd) >"$tmp/out" 2>&1
+        opts=
+        [ "$2" = rtalloc-np ] && opts=prefault=0
+        (cd "$tmp/work" && RTALLOC_OPTIONS=$opts LD_PRELOAD=$lib $cmd) >"$tmp/out" 2>&1
     fi
     st=$?
     t1=$(now_ns)
@@ -108,18 +116,18 @@ for p in $programs; do
 done
 
 echo "whole-program wall time, median of $runs runs (seconds); ratio = median / glibc's, / best peer's"
-printf '%-8s %-9s %9s %7s %9s %10s\n' program allocator median spread "x glibc" "x best peer"
+printf '%-8s %-10s %9s %7s %9s %10s\n' program allocator median spread "x glibc" "x best peer"
 awk '
     $3 == "missing" || $3 == "fail" { bad[$1 " " $2] = $3; next }
     { n[$1 " " $2]++; t[$1 " " $2, n[$1 " " $2]] = $3; progs[$1] = 1 }
     END {
-        split("glibc jemalloc mimalloc tcmalloc rtalloc", al, " ")
+        na = split("glibc jemalloc mimalloc tcmalloc rtalloc rtalloc-np", al, " ")
         split("larson xthread python gcc g++", pl, " ")
         for (pi = 1; pi <= 5; pi++) {
             p = pl[pi]
             if (!(p in progs)) continue
             best = 0
-            for (ai = 1; ai <= 5; ai++) {
+            for (ai = 1; ai <= na; ai++) {
                 k = p " " al[ai]
                 if (!(k in n)) continue
                 m = n[k]
@@ -127,13 +135,13 @@ awk '
                 for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (v[j] < v[i]) { x = v[i]; v[i] = v[j]; v[j] = x }
                 med[k] = (m % 2) ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2
                 spread[k] = v[m] / v[1]
-                if (al[ai] != "rtalloc" && (best == 0 || med[k] < best)) best = med[k]
+                if (al[ai] !~ /^rtalloc/ && (best == 0 || med[k] < best)) best = med[k]
             }
-            for (ai = 1; ai <= 5; ai++) {
+            for (ai = 1; ai <= na; ai++) {
                 k = p " " al[ai]
-                if (k in bad) { printf "%-8s %-9s %9s\n", p, al[ai], bad[k]; continue }
+                if (k in bad) { printf "%-8s %-10s %9s\n", p, al[ai], bad[k]; continue }
                 if (!(k in med)) continue
-                printf "%-8s %-9s %9.3f %7.2f %9.2f %10.2f\n", p, al[ai], med[k], spread[k], med[k] / med[p " glibc"], med[k] / best
+                printf "%-8s %-10s %9.3f %7.2f %9.2f %10.2f\n", p, al[ai], med[k], spread[k], med[k] / med[p " glibc"], med[k] / best
             }
         }
     }' "$tmp/times"

@@ -12,7 +12,9 @@ lib_LTLIBRARIES += malloc/librtalloc_malloc.la
 pkgconfig_DATA += rtalloc-malloc.pc
 malloc_librtalloc_malloc_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src -I$(top_srcdir)/rtsection $(JACK_CFLAGS)
 malloc_librtalloc_malloc_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden -fno-builtin -fexceptions -fno-plt
-malloc_librtalloc_malloc_la_LDFLAGS = $(AM_LDFLAGS) -version-info $(RTA_LT_VERSION) -no-undefined
+# -shared: no static archive; its hidden copies of src/options.c, fmt.c
+# and os.c would clash with librtalloc.a's in a static link.
+malloc_librtalloc_malloc_la_LDFLAGS = $(AM_LDFLAGS) -version-info $(RTA_LT_VERSION) -no-undefined -shared
 malloc_librtalloc_malloc_la_LIBADD = src/librtalloc.la -ldl
 malloc_librtalloc_malloc_la_SOURCES = \
 	malloc/malloc.h \

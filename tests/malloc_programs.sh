@@ -73,7 +73,11 @@ int main(void)
 }
 C
 
-same "python3, 8 threads" python3 malloc_churn.py
+# Debian's python3, not a wrapper script that may come first in PATH.
+python=/usr/bin/python3
+[ -x $python ] || python=python3
+same "python3, 8 threads" $python malloc_churn.py
+same "python3, 8 threads, PYTHONMALLOC=malloc" env PYTHONMALLOC=malloc $python malloc_churn.py
 
 # gcc's own programs (cc1, as, collect2, ld): forks, execs, preloaded in all.
 same "gcc compiling and linking a C file" sh -c 'gcc -O2 -o hello hello.c && ./hello'
