@@ -49,3 +49,12 @@ EXTRA_DIST += tests/malloc_programs.sh tests/malloc_churn.py tests/malloc_contai
 TESTS += tests/man_pages.sh
 EXTRA_DIST += tests/man_pages.sh
 check_SCRIPTS += $(man_MANS)
+
+# malloc_early.sh     blocks allocated before the process heap exists (a
+#                     constructor that runs first) kept, resized, freed
+TESTS += tests/malloc_early.sh
+EXTRA_DIST += tests/malloc_early.sh
+check_LTLIBRARIES += tests/libmalloc_early.la
+tests_libmalloc_early_la_SOURCES = tests/malloc_early_lib.c
+tests_libmalloc_early_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -rpath /nowhere
+tests_libmalloc_early_la_LIBADD = src/librtalloc.la
