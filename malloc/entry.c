@@ -59,7 +59,7 @@ void *rta__malloc_alloc(size_t size)
 void rta__malloc_free(void *p)
 {
     if (RTA__M_LIKELY(rta__malloc_ours(p))) {
-        rta_free(__atomic_load_n(&rta__malloc.heap, __ATOMIC_RELAXED), p);
+        rta_free(__atomic_load_n(&rta__malloc.heap, __ATOMIC_ACQUIRE), p);
         return;
     }
     if (p) {
@@ -125,7 +125,7 @@ RTA__MALLOC_EXPORT void *realloc(void *p, size_t size)
         rta__malloc_system_call("realloc", size);
         return __libc_realloc(p, size);
     }
-    rta_heap *h = __atomic_load_n(&rta__malloc.heap, __ATOMIC_RELAXED);
+    rta_heap *h = __atomic_load_n(&rta__malloc.heap, __ATOMIC_ACQUIRE);
     size_t old = rta_usable_size(h, p);
     if (old == 0) {
         /* In the pools' range but not a live block: counted as a bad free
@@ -221,6 +221,6 @@ RTA__MALLOC_EXPORT void *pvalloc(size_t size)
 RTA__MALLOC_EXPORT size_t malloc_usable_size(void *p)
 {
     if (rta__malloc_ours(p))
-        return rta_usable_size(__atomic_load_n(&rta__malloc.heap, __ATOMIC_RELAXED), p);
+        return rta_usable_size(__atomic_load_n(&rta__malloc.heap, __ATOMIC_ACQUIRE), p);
     return p ? rta__malloc_system_usable_size(p) : 0;
 }
