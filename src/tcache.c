@@ -130,6 +130,42 @@ static void make_key(void)
     pthread_atfork(rta__tcache_fork_prepare, rta__tcache_fork_parent, rta__tcache_fork_child);
 }
 
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+/* Claims a free cache: one pass over the caches, a compare-and-swap on
+ * each free one until one succeeds.  Frees never take a cache, but a
+ * thread whose allocation found the reserve empty borrows free caches
+ * one at a time for its reclaim pass (pool.c, state 2): a cache so
+ * borrowed is still free, so when the pass found no other, it waits for
+ * the borrow to end (at most RTA__RECLAIM_BUDGET collections of the
+ * borrowing thread) and looks again, instead of failing with a cache no
+ * thread holds. */
+static struct rta__cache *claim(struct rta_heap *h)
+{
+    for (;;) {
+        int borrowed = 0;
+        for (unsigned i = 0; i < h->max_threads; i++) {
+            struct rta__cache *c = rta__cache_at(h, i);
+            uint32_t state = atomic_load_explicit(&c->claimed, memory_order_relaxed);
+            if (state == 2)
+                borrowed = 1;
+            if (state != 0)
+                continue;
+            if (atomic_compare_exchange_strong_explicit(&c->claimed, &state, 1,
+                                                        memory_order_acquire, memory_order_relaxed))
+                return c;
+        }
+        if (!borrowed)
+            return NULL;
+        cpu_relax();
+    }
+}
+
 struct rta__cache *rta__cache_get(struct rta_heap *h)
 {
     struct rta__cache *found = rta__cache_find(h);
@@ -139,27 +175,20 @@ struct rta__cache *rta__cache_get(struct rta_heap *h)
     struct rta__tls_slot *slot = empty_slot(h->serial);
     if (!slot)
         return NULL;
-    for (unsigned i = 0; i < h->max_threads; i++) {
-        struct rta__cache *c = rta__cache_at(h, i);
-        uint32_t expect = 0;
-        if (atomic_load_explicit(&c->claimed, memory_order_relaxed) != 0)
-            continue;
-        if (!atomic_compare_exchange_strong_explicit(&c->claimed, &expect, 1, memory_order_acquire,
-                                                     memory_order_relaxed))
-            continue;
-        slot->serial = h->serial;
-        slot->heap = h;
-        slot->cache = c;
-        remember(h, c);
-        if (!tls_key_set) {
-            /* key_once ran at heap create; setspecific does not allocate
-             * for the first 32 keys of a process. */
-            pthread_setspecific(exit_key, (void *)1);
-            tls_key_set = 1;
-        }
-        return c;
+    struct rta__cache *c = claim(h);
+    if (!c)
+        return NULL;
+    slot->serial = h->serial;
+    slot->heap = h;
+    slot->cache = c;
+    remember(h, c);
+    if (!tls_key_set) {
+        /* key_once ran at heap create; setspecific does not allocate
+         * for the first 32 keys of a process. */
+        pthread_setspecific(exit_key, (void *)1);
+        tls_key_set = 1;
     }
-    return NULL;
+    return c;
 }
 
 RTA_API int rta_thread_attach(rta_heap *h)
