@@ -6,8 +6,8 @@
 # program with containers and that program running (threads, over-aligned
 # new, bad_alloc), gcc compiling a C file, git making, packing and
 # checking a repository, sort on a large file, a shell pipeline that forks
-# and execs.  The sanitizer builds cannot run it: their runtime owns
-# malloc.
+# and execs, python3's multiprocessing forking from a threaded parent.
+# The sanitizer builds cannot run it: their runtime owns malloc.
 lib=$PWD/malloc/.libs/librtalloc_malloc.so
 srcdir=${srcdir:-.}
 [ -f "$lib" ] || { echo "SKIP: $lib not built"; exit 77; }
@@ -37,7 +37,8 @@ same() {
     shift
     (cd "$tmp/work" && "$@") >"$tmp/plain.out" 2>"$tmp/plain.err"
     plain=$?
-    (cd "$tmp/work" && "$run" --stats "$tmp/stats" -- "$@") >"$tmp/rta.out" 2>"$tmp/rta.err"
+    (cd "$tmp/work" && "$run" --stats "$tmp/stats" ${extra:+--options "$extra"} -- "$@") \
+        >"$tmp/rta.out" 2>"$tmp/rta.err"
     st=$?
     allocs=$(sed -n 's/^  allocs *\([0-9]*\)$/\1/p' "$tmp/stats" 2>/dev/null)
     rm -f "$tmp/stats"
@@ -53,7 +54,9 @@ same() {
 }
 
 mkdir -p "$tmp/work"
-cp "$srcdir/tests/malloc_churn.py" "$srcdir/tests/malloc_containers.cpp" "$tmp/work/"
+cp "$srcdir/tests/malloc_churn.py" "$srcdir/tests/malloc_fork.py" \
+    "$srcdir/tests/malloc_containers.cpp" "$tmp/work/"
+extra=
 cat >"$tmp/work/hello.c" <<'C'
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +81,10 @@ python=/usr/bin/python3
 [ -x $python ] || python=python3
 same "python3, 8 threads" $python malloc_churn.py
 same "python3, 8 threads, PYTHONMALLOC=malloc" env PYTHONMALLOC=malloc $python malloc_churn.py
+# More threads than thread caches, and fork() while they run.
+extra=threads=4
+same "python3 multiprocessing: fork from 5 threads, threads=4" $python malloc_fork.py
+extra=
 
 # gcc's own programs (cc1, as, collect2, ld): forks, execs, preloaded in all.
 same "gcc compiling and linking a C file" sh -c 'gcc -O2 -o hello hello.c && ./hello'

@@ -42,7 +42,8 @@ endif
 #                     run: python3 with threads, g++ and a C++ program with
 #                     containers, gcc, git, sort, a forking pipeline
 TESTS += tests/malloc_programs.sh
-EXTRA_DIST += tests/malloc_programs.sh tests/malloc_churn.py tests/malloc_containers.cpp
+EXTRA_DIST += tests/malloc_programs.sh tests/malloc_churn.py tests/malloc_fork.py \
+	tests/malloc_containers.cpp
 
 # man_pages.sh        rtalloc(3), rtalloc_malloc(3), rtalloc-run(1): man -l
 #                     without warnings; every option and entry point named
