@@ -39,42 +39,42 @@ static void *next_new_nothrow(const char *symbol)
     return dlsym(RTLD_NEXT, symbol);
 }
 
-#define DEFINE_NEW(sym)                                                            \
-    RTA__MALLOC_EXPORT void *sym(size_t size);                                     \
-    RTA__MALLOC_EXPORT void *sym(size_t size)                                      \
-    {                                                                              \
-        void *p = rta__malloc_alloc(size);                                         \
-        return RTA__M_LIKELY(p != NULL) ? p : ((new_fn)next_new(#sym))(size);      \
+#define DEFINE_NEW(sym)                                                                            \
+    RTA__MALLOC_EXPORT void *sym(size_t size);                                                     \
+    RTA__MALLOC_EXPORT void *sym(size_t size)                                                      \
+    {                                                                                              \
+        void *p = rta__malloc_alloc(size);                                                         \
+        return RTA__M_LIKELY(p != NULL) ? p : ((new_fn)next_new(#sym))(size);                      \
     }
 
-#define DEFINE_NEW_NT(sym)                                                         \
-    RTA__MALLOC_EXPORT void *sym(size_t size, const void *nt);                     \
-    RTA__MALLOC_EXPORT void *sym(size_t size, const void *nt)                      \
-    {                                                                              \
-        void *p = rta__malloc_alloc(size);                                         \
-        if (RTA__M_LIKELY(p != NULL))                                              \
-            return p;                                                              \
-        new_nt_fn f = (new_nt_fn)next_new_nothrow(#sym);                           \
-        return f ? f(size, nt) : NULL;                                             \
+#define DEFINE_NEW_NT(sym)                                                                         \
+    RTA__MALLOC_EXPORT void *sym(size_t size, const void *nt);                                     \
+    RTA__MALLOC_EXPORT void *sym(size_t size, const void *nt)                                      \
+    {                                                                                              \
+        void *p = rta__malloc_alloc(size);                                                         \
+        if (RTA__M_LIKELY(p != NULL))                                                              \
+            return p;                                                                              \
+        new_nt_fn f = (new_nt_fn)next_new_nothrow(#sym);                                           \
+        return f ? f(size, nt) : NULL;                                                             \
     }
 
-#define DEFINE_NEW_AL(sym)                                                         \
-    RTA__MALLOC_EXPORT void *sym(size_t size, size_t align);                       \
-    RTA__MALLOC_EXPORT void *sym(size_t size, size_t align)                        \
-    {                                                                              \
-        void *p = rta__malloc_aligned(align, size);                                \
-        return RTA__M_LIKELY(p != NULL) ? p : ((new_al_fn)next_new(#sym))(size, align); \
+#define DEFINE_NEW_AL(sym)                                                                         \
+    RTA__MALLOC_EXPORT void *sym(size_t size, size_t align);                                       \
+    RTA__MALLOC_EXPORT void *sym(size_t size, size_t align)                                        \
+    {                                                                                              \
+        void *p = rta__malloc_aligned(align, size);                                                \
+        return RTA__M_LIKELY(p != NULL) ? p : ((new_al_fn)next_new(#sym))(size, align);            \
     }
 
-#define DEFINE_NEW_AL_NT(sym)                                                      \
-    RTA__MALLOC_EXPORT void *sym(size_t size, size_t align, const void *nt);       \
-    RTA__MALLOC_EXPORT void *sym(size_t size, size_t align, const void *nt)        \
-    {                                                                              \
-        void *p = rta__malloc_aligned(align, size);                                \
-        if (RTA__M_LIKELY(p != NULL))                                              \
-            return p;                                                              \
-        new_al_nt_fn f = (new_al_nt_fn)next_new_nothrow(#sym);                     \
-        return f ? f(size, align, nt) : NULL;                                      \
+#define DEFINE_NEW_AL_NT(sym)                                                                      \
+    RTA__MALLOC_EXPORT void *sym(size_t size, size_t align, const void *nt);                       \
+    RTA__MALLOC_EXPORT void *sym(size_t size, size_t align, const void *nt)                        \
+    {                                                                                              \
+        void *p = rta__malloc_aligned(align, size);                                                \
+        if (RTA__M_LIKELY(p != NULL))                                                              \
+            return p;                                                                              \
+        new_al_nt_fn f = (new_al_nt_fn)next_new_nothrow(#sym);                                     \
+        return f ? f(size, align, nt) : NULL;                                                      \
     }
 
 DEFINE_NEW(_Znwm)
@@ -86,26 +86,26 @@ DEFINE_NEW_AL(_ZnamSt11align_val_t)
 DEFINE_NEW_AL_NT(_ZnwmSt11align_val_tRKSt9nothrow_t)
 DEFINE_NEW_AL_NT(_ZnamSt11align_val_tRKSt9nothrow_t)
 
-#define DEFINE_DELETE1(sym)                                                        \
-    RTA__MALLOC_EXPORT void sym(void *p);                                          \
-    RTA__MALLOC_EXPORT void sym(void *p)                                           \
-    {                                                                              \
-        rta__malloc_free(p);                                                       \
+#define DEFINE_DELETE1(sym)                                                                        \
+    RTA__MALLOC_EXPORT void sym(void *p);                                                          \
+    RTA__MALLOC_EXPORT void sym(void *p)                                                           \
+    {                                                                                              \
+        rta__malloc_free(p);                                                                       \
     }
-#define DEFINE_DELETE2(sym, T2)                                                    \
-    RTA__MALLOC_EXPORT void sym(void *p, T2 b);                                    \
-    RTA__MALLOC_EXPORT void sym(void *p, T2 b)                                     \
-    {                                                                              \
-        (void)b;                                                                   \
-        rta__malloc_free(p);                                                       \
+#define DEFINE_DELETE2(sym, T2)                                                                    \
+    RTA__MALLOC_EXPORT void sym(void *p, T2 b);                                                    \
+    RTA__MALLOC_EXPORT void sym(void *p, T2 b)                                                     \
+    {                                                                                              \
+        (void)b;                                                                                   \
+        rta__malloc_free(p);                                                                       \
     }
-#define DEFINE_DELETE3(sym, T2, T3)                                                \
-    RTA__MALLOC_EXPORT void sym(void *p, T2 b, T3 c);                              \
-    RTA__MALLOC_EXPORT void sym(void *p, T2 b, T3 c)                               \
-    {                                                                              \
-        (void)b;                                                                   \
-        (void)c;                                                                   \
-        rta__malloc_free(p);                                                       \
+#define DEFINE_DELETE3(sym, T2, T3)                                                                \
+    RTA__MALLOC_EXPORT void sym(void *p, T2 b, T3 c);                                              \
+    RTA__MALLOC_EXPORT void sym(void *p, T2 b, T3 c)                                               \
+    {                                                                                              \
+        (void)b;                                                                                   \
+        (void)c;                                                                                   \
+        rta__malloc_free(p);                                                                       \
     }
 
 DEFINE_DELETE1(_ZdlPv)

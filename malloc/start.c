@@ -28,8 +28,7 @@ static usable_size_fn next_usable_size;
 static void resolve_usable_size(void)
 {
     if (!__atomic_load_n(&next_usable_size, __ATOMIC_ACQUIRE))
-        __atomic_store_n(&next_usable_size,
-                         (usable_size_fn)dlsym(RTLD_NEXT, "malloc_usable_size"),
+        __atomic_store_n(&next_usable_size, (usable_size_fn)dlsym(RTLD_NEXT, "malloc_usable_size"),
                          __ATOMIC_RELEASE);
 }
 
@@ -93,4 +92,3 @@ __attribute__((constructor)) static void malloc_start(void)
 {
     rta__malloc_start();
 }
-

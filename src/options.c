@@ -30,17 +30,28 @@ static size_t parse_size(const char *s, size_t len)
     if (len == 0)
         return 0;
     for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
-        if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, (size_t)(s[i] - '0'), &v))
+        if (__builtin_mul_overflow(v, 10, &v) ||
+            __builtin_add_overflow(v, (size_t)(s[i] - '0'), &v))
             return 0;
     if (i == 0)
         return 0;
     unsigned shift = 0;
     if (i < len) {
         switch (s[i]) {
-        case 'k': case 'K': shift = 10; break;
-        case 'm': case 'M': shift = 20; break;
-        case 'g': case 'G': shift = 30; break;
-        default: return 0;
+        case 'k':
+        case 'K':
+            shift = 10;
+            break;
+        case 'm':
+        case 'M':
+            shift = 20;
+            break;
+        case 'g':
+        case 'G':
+            shift = 30;
+            break;
+        default:
+            return 0;
         }
         if (++i < len && (s[i] == 'b' || s[i] == 'B'))
             i++;

@@ -102,8 +102,8 @@ RTA_API rta_heap *rta_process_heap(void)
         return process_heap;
     if (s == NONE) {
         int expect = NONE;
-        if (atomic_compare_exchange_strong_explicit(&state, &expect, MAKING,
-                                                    memory_order_acq_rel, memory_order_acquire)) {
+        if (atomic_compare_exchange_strong_explicit(&state, &expect, MAKING, memory_order_acq_rel,
+                                                    memory_order_acquire)) {
             making = 1;
             s = make();
             making = 0;

@@ -51,8 +51,8 @@ static jack_client_t *open_client(const char *server)
 {
     for (int i = 0; i < 100; i++) {
         jack_status_t status;
-        jack_client_t *c = jack_client_open("malloc_client", JackNoStartServer | JackServerName,
-                                            &status, server);
+        jack_client_t *c =
+            jack_client_open("malloc_client", JackNoStartServer | JackServerName, &status, server);
         if (c)
             return c;
         usleep(100 * 1000);
