@@ -56,16 +56,26 @@ void *rta__malloc_alloc(size_t size)
     return alloc("malloc", size);
 }
 
-void rta__malloc_free(void *p)
+/* Out of line, so the pools' free stays a range check and a tail call. */
+static __attribute__((cold, noinline)) void system_free(void *p)
 {
-    if (RTA__M_LIKELY(rta__malloc_ours(p))) {
-        rta_free(__atomic_load_n(&rta__malloc.heap, __ATOMIC_ACQUIRE), p);
-        return;
-    }
     if (p) {
         rta__malloc_system_call("free", 0);
         __libc_free(p);
     }
+}
+
+static inline __attribute__((always_inline)) void free_any(void *p)
+{
+    if (RTA__M_LIKELY(rta__malloc_ours(p)))
+        rta_free(__atomic_load_n(&rta__malloc.heap, __ATOMIC_ACQUIRE), p);
+    else
+        system_free(p);
+}
+
+void rta__malloc_free(void *p)
+{
+    free_any(p);
 }
 
 /* align: a power of two. */
@@ -90,7 +100,7 @@ RTA__MALLOC_EXPORT void *malloc(size_t size)
 
 RTA__MALLOC_EXPORT void free(void *p)
 {
-    rta__malloc_free(p);
+    free_any(p);
 }
 
 RTA__MALLOC_EXPORT void *calloc(size_t n, size_t size)
