@@ -3,8 +3,9 @@
  * Each thread has a small initial-exec TLS table of RTA_MAX_HEAPS_PER_THREAD
  * slots, keyed by the heap's serial (unique for the life of the process, so
  * a new heap at a destroyed heap's address is never mistaken for it).
- * The slot a serial hashes to is tried first: in the common case finding
- * the cache is one compare.  Claiming scans the heap's max_threads caches
+ * In front of it, rta__tls_last holds the heap used last: in the common
+ * case (one heap) finding the cache is one compare of the serial; else the
+ * slot a serial hashes to is tried, then the others.  Claiming scans the heap's max_threads caches
  * once for a free one (a compare-and-swap each): bounded by max_threads.
  *
  * A thread that exits gives its caches back from a pthread key destructor.
@@ -17,6 +18,7 @@
 
 __thread struct rta__tls_slot rta__tls_slots[RTA_MAX_HEAPS_PER_THREAD]
     __attribute__((tls_model("initial-exec")));
+__thread struct rta__tls_last rta__tls_last __attribute__((tls_model("initial-exec")));
 static __thread int tls_key_set __attribute__((tls_model("initial-exec")));
 
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
@@ -59,10 +61,32 @@ static struct rta__tls_slot *empty_slot(uint64_t serial)
     return s;
 }
 
+/* The heap becomes the thread's last one, and its fast paths open, except
+ * for a debug heap: its calls all take the checked paths. */
+static void remember(const struct rta_heap *h, struct rta__cache *c)
+{
+    if (rta__debug(h))
+        return;
+    rta__tls_last.serial = h->serial;
+    rta__tls_last.cache = c;
+}
+
 struct rta__cache *rta__cache_find_slow(const struct rta_heap *h)
 {
     struct rta__tls_slot *s = slot_of(h->serial);
-    return s ? s->cache : NULL;
+    if (!s)
+        return NULL;
+    remember(h, s->cache);
+    return s->cache;
+}
+
+/* A slot is being emptied: the front entry must not outlive it. */
+static void forget_last(uint64_t serial)
+{
+    if (rta__tls_last.serial == serial) {
+        rta__tls_last.serial = 0;
+        rta__tls_last.cache = NULL;
+    }
 }
 
 static int registered(const struct rta_heap *h, uint64_t serial)
@@ -78,6 +102,7 @@ static void release(struct rta__tls_slot *slot)
     struct rta__cache *c = slot->cache;
     rta__pool_unpark_all(slot->heap, c);
     atomic_store_explicit(&c->claimed, 0, memory_order_release);
+    forget_last(slot->serial);
     slot->serial = 0;
     slot->heap = NULL;
     slot->cache = NULL;
@@ -93,6 +118,8 @@ static void on_thread_exit(void *unused)
             release(s);
         s->serial = 0;
     }
+    rta__tls_last.serial = 0;
+    rta__tls_last.cache = NULL;
     pthread_mutex_unlock(&registry_lock);
     tls_key_set = 0;
 }
@@ -100,6 +127,7 @@ static void on_thread_exit(void *unused)
 static void make_key(void)
 {
     pthread_key_create(&exit_key, on_thread_exit);
+    pthread_atfork(rta__tcache_fork_prepare, rta__tcache_fork_parent, rta__tcache_fork_child);
 }
 
 struct rta__cache *rta__cache_get(struct rta_heap *h)
@@ -122,6 +150,7 @@ struct rta__cache *rta__cache_get(struct rta_heap *h)
         slot->serial = h->serial;
         slot->heap = h;
         slot->cache = c;
+        remember(h, c);
         if (!tls_key_set) {
             /* key_once ran at heap create; setspecific does not allocate
              * for the first 32 keys of a process. */
@@ -172,9 +201,42 @@ void rta__registry_remove(struct rta_heap *h)
     /* The destroying thread forgets its own slot; other threads must not
      * use the heap any more (documented), and skip it at exit. */
     struct rta__tls_slot *s = slot_of(h->serial);
+    forget_last(h->serial);
     if (s) {
         s->serial = 0;
         s->heap = NULL;
         s->cache = NULL;
     }
+}
+
+/* fork(): the child has one thread, the one that forked.  Caches held (or
+ * borrowed for a free) by the parent's other threads would stay claimed
+ * forever, since no thread is left to exit and give them back; the child
+ * releases them as those threads' exits would have, so it can run as many
+ * threads as its parent could.  The registry lock is held across fork()
+ * so the child never inherits it locked by a thread that is gone.  Blocks
+ * of the released caches stay valid and any thread may free them. */
+void rta__tcache_fork_prepare(void)
+{
+    pthread_mutex_lock(&registry_lock);
+}
+
+void rta__tcache_fork_parent(void)
+{
+    pthread_mutex_unlock(&registry_lock);
+}
+
+void rta__tcache_fork_child(void)
+{
+    for (struct rta_heap *h = registry; h; h = h->registry_next) {
+        const struct rta__cache *mine = rta__cache_find(h);
+        for (unsigned i = 0; i < h->max_threads; i++) {
+            struct rta__cache *c = rta__cache_at(h, i);
+            if (c == mine || atomic_load_explicit(&c->claimed, memory_order_relaxed) == 0)
+                continue;
+            rta__pool_unpark_all(h, c);
+            atomic_store_explicit(&c->claimed, 0, memory_order_release);
+        }
+    }
+    pthread_mutex_unlock(&registry_lock);
 }
