@@ -24,6 +24,7 @@ RUST_CRATE_FILES = \
 	bindings/rust/tests/exhaustion.rs \
 	bindings/rust/tests/global.rs \
 	bindings/rust/tests/heap.rs \
+	bindings/rust/tests/or_system.rs \
 	bindings/rust/examples/audio_callback.rs \
 	bindings/rust/examples/alloc_loop_rtalloc.rs \
 	bindings/rust/examples/alloc_loop_system.rs \

@@ -3,7 +3,8 @@
 //! - [`RtAlloc`]: the process heap as `#[global_allocator]`: every `Vec`,
 //!   `String`, `Box` and `HashMap` comes from preallocated size-class
 //!   pools, with no system call, lock or page fault after start-up, and
-//!   lock-free frees from any thread.
+//!   lock-free frees from any thread.  [`RtAllocOrSystem`] also sends
+//!   what the pools cannot serve to the system allocator.
 //! - [`count_allocs`], [`assert_no_alloc`], [`permit_alloc`]: prove that a
 //!   hot path (an audio callback, a game frame) allocates nothing.
 //! - [`Heap`] and [`Arena`]: a private heap with explicit
@@ -50,7 +51,7 @@ mod stats;
 pub use arena::{Arena, ArenaMark};
 pub use count::{assert_no_alloc, count_allocs, permit_alloc, AllocCounts};
 pub use error::Error;
-pub use global::RtAlloc;
+pub use global::{RtAlloc, RtAllocOrSystem};
 pub use heap::{Config, Heap};
 pub use rt::{in_rt_section, rt_section};
 pub use stats::{ArenaStats, ClassStats, Stats, MAX_CLASSES};
