@@ -30,7 +30,10 @@ fn main() {
         // The uninstalled shared library: found at run time without
         // LD_LIBRARY_PATH by the test and example binaries.
         println!("cargo:rustc-link-arg=-Wl,-rpath,{}", libs.display());
-        println!("cargo:rerun-if-changed={}", libs.join("librtalloc.so").display());
+        println!(
+            "cargo:rerun-if-changed={}",
+            libs.join("librtalloc.so").display()
+        );
         return;
     }
 

@@ -46,7 +46,10 @@ fn options() -> Options {
             "--cycles" => o.cycles = value("--cycles"),
             "--period-us" => o.period = Duration::from_micros(value("--period-us")),
             "--naughty" => o.naughty = true,
-            _ => panic!("unknown option {} (--cycles N, --period-us US, --naughty)", a),
+            _ => panic!(
+                "unknown option {} (--cycles N, --period-us US, --naughty)",
+                a
+            ),
         }
     }
     o
@@ -142,9 +145,8 @@ fn main() {
                 } else {
                     late += 1;
                 }
-                let (p, counts) = count_allocs(|| {
-                    rt_section(|| process(cycle, &arena, &mut synth, opt.naughty))
-                });
+                let (p, counts) =
+                    count_allocs(|| rt_section(|| process(cycle, &arena, &mut synth, opt.naughty)));
                 peak = peak.max(p);
                 if counts.allocs != 0 {
                     dirty_cycles += 1;
@@ -162,7 +164,10 @@ fn main() {
     println!("period us: {}", opt.period.as_micros());
     println!("arena resets: {}", stats.resets);
     println!("arena peak bytes: {} of {}", stats.peak, stats.capacity);
-    println!("allocations in callback: {} in {} cycles", allocs, dirty_cycles);
+    println!(
+        "allocations in callback: {} in {} cycles",
+        allocs, dirty_cycles
+    );
     println!("late wake-ups: {}", late);
     println!("output peak: {:.3}", peak);
     let ok = allocs == 0 && stats.resets == opt.cycles && stats.overflows == 0 && peak > 0.0;

@@ -58,6 +58,9 @@ pub struct Arena<'h> {
 unsafe impl Send for Arena<'_> {}
 unsafe impl Sync for Arena<'_> {}
 
+// Handing out `&mut T` from `&self` is this type's point: every
+// allocation is fresh memory no other reference sees (as in bumpalo).
+#[allow(clippy::mut_from_ref)]
 impl<'h> Arena<'h> {
     pub(crate) fn take_frame(raw: NonNull<ffi::rta_arena>, flag: &'h AtomicBool) -> Option<Self> {
         if flag.swap(true, Ordering::Acquire) {
@@ -99,7 +102,9 @@ impl<'h> Arena<'h> {
 
     /// Moves `value` into the arena, or gives it back when it does not fit.
     pub fn try_alloc<T>(&self, value: T) -> Result<&mut T, T> {
-        let p = self.bytes(mem::size_of::<T>(), mem::align_of::<T>()).cast::<T>();
+        let p = self
+            .bytes(mem::size_of::<T>(), mem::align_of::<T>())
+            .cast::<T>();
         if p.is_null() {
             return Err(value);
         }

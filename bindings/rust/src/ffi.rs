@@ -177,20 +177,42 @@ mod layout {
                 ("config.trap_user", addr_of!((*cp).trap_user) as usize - cb),
                 ("class_stats.size", size_of::<rta_class_stats>()),
                 ("arena_stats.size", size_of::<rta_arena_stats>()),
-                ("arena_stats.overflows", addr_of!((*ap).overflows) as usize - ab),
+                (
+                    "arena_stats.overflows",
+                    addr_of!((*ap).overflows) as usize - ab,
+                ),
                 ("stats.bad_frees", addr_of!((*sp).bad_frees) as usize - sb),
-                ("stats.memory_locked", addr_of!((*sp).memory_locked) as usize - sb),
+                (
+                    "stats.memory_locked",
+                    addr_of!((*sp).memory_locked) as usize - sb,
+                ),
                 ("stats.n_classes", addr_of!((*sp).n_classes) as usize - sb),
                 ("stats.classes", addr_of!((*sp).classes) as usize - sb),
-                ("stats.frame_arena", addr_of!((*sp).frame_arena) as usize - sb),
-                ("stats.pool_bytes_free", addr_of!((*sp).pool_bytes_free) as usize - sb),
-                ("stats.threads_attached", addr_of!((*sp).threads_attached) as usize - sb),
+                (
+                    "stats.frame_arena",
+                    addr_of!((*sp).frame_arena) as usize - sb,
+                ),
+                (
+                    "stats.pool_bytes_free",
+                    addr_of!((*sp).pool_bytes_free) as usize - sb,
+                ),
+                (
+                    "stats.threads_attached",
+                    addr_of!((*sp).threads_attached) as usize - sb,
+                ),
                 ("max_classes", RTA_MAX_CLASSES),
             ]
         };
         for (name, value) in &rust {
             let cv = c.iter().find(|(k, _)| k == name).map(|(_, v)| *v);
-            assert_eq!(cv, Some(*value), "{}: C says {:?}, Rust has {}", name, cv, value);
+            assert_eq!(
+                cv,
+                Some(*value),
+                "{}: C says {:?}, Rust has {}",
+                name,
+                cv,
+                value
+            );
         }
         // rta_stats may grow: rta_stats_get writes all of it into ours.
         let c_size = c.iter().find(|(k, _)| k == "stats.size").unwrap().1;

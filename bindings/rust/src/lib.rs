@@ -62,5 +62,7 @@ pub fn version() -> &'static str {
     if p.is_null() {
         return "";
     }
-    unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    unsafe { std::ffi::CStr::from_ptr(p) }
+        .to_str()
+        .unwrap_or("")
 }

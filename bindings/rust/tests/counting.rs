@@ -13,9 +13,21 @@ static GLOBAL: RtAlloc = RtAlloc;
 #[test]
 fn one_allocation_inside_a_closure_is_seen() {
     let (b, c) = count_allocs(|| Box::new(42u32));
-    assert_eq!(c, AllocCounts { allocs: 1, frees: 0 });
+    assert_eq!(
+        c,
+        AllocCounts {
+            allocs: 1,
+            frees: 0
+        }
+    );
     let ((), c) = count_allocs(|| drop(b));
-    assert_eq!(c, AllocCounts { allocs: 0, frees: 1 });
+    assert_eq!(
+        c,
+        AllocCounts {
+            allocs: 0,
+            frees: 1
+        }
+    );
     let (n, c) = count_allocs(|| 6 * 7);
     assert_eq!(n, 42);
     assert_eq!(c, AllocCounts::default());
@@ -38,15 +50,33 @@ fn nested_counts_add_up() {
     let ((inner, middle), outer) = count_allocs(|| {
         let _a = String::from("outer");
         let (inner_all, middle) = count_allocs(|| {
-            let _b = vec![1u8];
+            let _b: Vec<u8> = Vec::with_capacity(1); // one allocation
             let ((), inner) = count_allocs(|| drop(Box::new(1u8)));
             inner
         });
         (inner_all, middle)
     });
-    assert_eq!(inner, AllocCounts { allocs: 1, frees: 1 });
-    assert_eq!(middle, AllocCounts { allocs: 2, frees: 2 });
-    assert_eq!(outer, AllocCounts { allocs: 3, frees: 3 });
+    assert_eq!(
+        inner,
+        AllocCounts {
+            allocs: 1,
+            frees: 1
+        }
+    );
+    assert_eq!(
+        middle,
+        AllocCounts {
+            allocs: 2,
+            frees: 2
+        }
+    );
+    assert_eq!(
+        outer,
+        AllocCounts {
+            allocs: 3,
+            frees: 3
+        }
+    );
 }
 
 fn panic_message(r: std::thread::Result<()>) -> String {

@@ -63,7 +63,10 @@ fn child_try_reserve() {
             Ok(()) => {
                 v.push(1);
                 held.push(v);
-                assert!(held.len() < held.capacity(), "a 4 MiB pool cannot hold this many");
+                assert!(
+                    held.len() < held.capacity(),
+                    "a 4 MiB pool cannot hold this many"
+                );
             }
             Err(e) => break e,
         }
@@ -71,12 +74,19 @@ fn child_try_reserve() {
     let _ = failure;
     assert!(!held.is_empty());
     let after = rtalloc::RtAlloc.stats().unwrap();
-    assert!(after.failures >= before.failures + 2, "{} -> {}", before.failures, after.failures);
+    assert!(
+        after.failures >= before.failures + 2,
+        "{} -> {}",
+        before.failures,
+        after.failures
+    );
     // Everything back: the same request succeeds again.
     let n = held.len();
     held.clear();
     let mut again: Vec<u8> = Vec::new();
-    again.try_reserve_exact(32 << 10).expect("memory is back after the frees");
+    again
+        .try_reserve_exact(32 << 10)
+        .expect("memory is back after the frees");
     println!("exhausted after {} blocks of 32 KiB", n);
 }
 
@@ -89,7 +99,12 @@ fn an_infallible_allocation_calls_handle_alloc_error() {
     #[cfg(unix)]
     {
         use std::os::unix::process::ExitStatusExt;
-        assert_eq!(out.status.signal(), Some(6), "SIGABRT from handle_alloc_error: {}", stderr);
+        assert_eq!(
+            out.status.signal(),
+            Some(6),
+            "SIGABRT from handle_alloc_error: {}",
+            stderr
+        );
     }
     // Rust's default alloc error hook names the size.
     let msg = format!("memory allocation of {} bytes failed", MAX_BLOCK * 2);

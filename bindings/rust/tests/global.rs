@@ -81,7 +81,13 @@ fn every_layout_alignment_up_to_4096() {
                 // Grow and shrink: contents kept, alignment kept.
                 let q = GLOBAL.realloc(p, layout, size * 2 + 5);
                 assert!(!q.is_null());
-                assert_eq!(q as usize % align, 0, "realloc: size {} align {}", size, align);
+                assert_eq!(
+                    q as usize % align,
+                    0,
+                    "realloc: size {} align {}",
+                    size,
+                    align
+                );
                 for i in 0..size {
                     assert_eq!(*q.add(i), i as u8);
                 }
@@ -137,7 +143,13 @@ fn threads_come_and_go() {
     // exiting thread gives its cache back.
     for round in 0..10 {
         let hs: Vec<_> = (0..8)
-            .map(|t| thread::spawn(move || (0..50).map(|i| vec![t as u8; i + round]).collect::<Vec<_>>()))
+            .map(|t| {
+                thread::spawn(move || {
+                    (0..50)
+                        .map(|i| vec![t as u8; i + round])
+                        .collect::<Vec<_>>()
+                })
+            })
             .collect();
         let all: Vec<Vec<Vec<u8>>> = hs.into_iter().map(|h| h.join().unwrap()).collect();
         assert_eq!(all.len(), 8);

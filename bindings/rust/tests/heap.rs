@@ -72,7 +72,9 @@ fn stats_match_what_the_test_did() {
     assert_eq!(s.bad_frees, 0);
 
     // Above max_block: None, one failure.
-    assert!(heap.alloc(Layout::from_size_align(1 << 20, 8).unwrap()).is_none());
+    assert!(heap
+        .alloc(Layout::from_size_align(1 << 20, 8).unwrap())
+        .is_none());
     assert_eq!(heap.stats().failures, 1);
 }
 
@@ -84,7 +86,13 @@ fn every_alignment_up_to_4096_and_zero_size() {
         for &size in &[0, 1, align / 2, align, align + 1, 3 * align] {
             let layout = Layout::from_size_align(size, align).unwrap();
             let p = heap.alloc(layout).expect("a block");
-            assert_eq!(p.as_ptr() as usize % align, 0, "size {} align {}", size, align);
+            assert_eq!(
+                p.as_ptr() as usize % align,
+                0,
+                "size {} align {}",
+                size,
+                align
+            );
             assert!(heap.owns(p.as_ptr()));
             unsafe {
                 std::ptr::write_bytes(p.as_ptr(), 0xa5, size);
@@ -121,7 +129,10 @@ fn an_exhausted_pool_returns_none_and_recovers() {
     let mut blocks = Vec::new();
     while let Some(p) = heap.alloc(layout) {
         blocks.push(p);
-        assert!(blocks.len() <= 128, "a 4 MiB pool holds at most 128 blocks of 32 KiB");
+        assert!(
+            blocks.len() <= 128,
+            "a 4 MiB pool holds at most 128 blocks of 32 KiB"
+        );
     }
     assert!(!blocks.is_empty());
     assert_eq!(heap.stats().failures, 1);
@@ -187,7 +198,10 @@ fn arena_values_slices_and_alignment() {
     assert_eq!(*x, 8);
     assert_eq!(page.0, [3; 16]);
     assert_eq!(s, &[1.0, 2.0, 4.0]);
-    assert!(!heap.owns(x as *mut u64 as *const u8), "arena memory is not a pool block");
+    assert!(
+        !heap.owns(x as *mut u64 as *const u8),
+        "arena memory is not a pool block"
+    );
     let used = arena.used();
     assert!(used >= 8 + 16 + 12 + 200);
 
@@ -236,7 +250,10 @@ fn arena_overflow_gives_the_value_back_or_panics() {
 fn one_frame_arena_handle_at_a_time() {
     let heap = Heap::new(&small_config()).unwrap();
     let a = heap.frame_arena().unwrap();
-    assert!(heap.frame_arena().is_none(), "a second handle could reset under the first");
+    assert!(
+        heap.frame_arena().is_none(),
+        "a second handle could reset under the first"
+    );
     drop(a);
     assert!(heap.frame_arena().is_some());
     let none = Heap::new(&Config {

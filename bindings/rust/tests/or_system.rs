@@ -45,11 +45,16 @@ fn growth_moves_from_the_pools_to_the_system_and_back_keeps_contents() {
 
 #[test]
 fn mixed_blocks_freed_on_other_threads() {
-    let made: Vec<(Vec<u8>, String, HashMap<u32, Vec<u8>>)> = (0..50)
+    type Mixed = (Vec<u8>, String, HashMap<u32, Vec<u8>>);
+    let made: Vec<Mixed> = (0..50)
         .map(|i| {
             let mut m = HashMap::new();
             m.insert(i, vec![1u8; if i % 10 == 0 { 200_000 } else { 100 }]);
-            (vec![i as u8; 70_000 * (i as usize % 2)], format!("{}", i), m)
+            (
+                vec![i as u8; 70_000 * (i as usize % 2)],
+                format!("{}", i),
+                m,
+            )
         })
         .collect();
     thread::spawn(move || drop(made)).join().unwrap();
