@@ -1,0 +1,135 @@
+#!/bin/sh
+# rtalloc-synth hosted by jalv (the console host) on a real JACK server:
+# jackd -R -d dummy under a private name, started and stopped here (a
+# jackd that cannot start is a failure).  jalv runs with librtalloc_guard
+# preloaded in count mode, so every JACK process cycle is an RT section,
+# and with the rules of tests/lv2_jalv.supp for jalv's own per-cycle
+# calls.  The built-in sequence plays (demo=1) until jalv's "monitors"
+# command shows 30 notes and 2 wavetables from the worker (hang guard:
+# 120 s, not a figure under test); then stdin closes and jalv exits,
+# running the plugin's cleanup.  Asserts:
+#   - the plugin's counters (its cleanup line): notes, voices taken from
+#     and given back to the pools, tables built by the worker thread and
+#     installed by the audio thread (the old ones freed cross-thread:
+#     heap_remote_frees), no pool failure, no heap byte left, and
+#     rt_system_calls=0: no system-heap call inside run() or
+#     work_response(), measured by the plugin itself under the guard
+#   - the guard's summary: JACK cycles ran, and no unsuppressed
+#     system-heap call in them (with per-module totals: none for the
+#     plugin's module); the suppressed ones were jalv's
+# Skips (77) under ASan/TSan: the sanitizer's runtime owns malloc.
+. "$(dirname "$0")/lv2_lib.sh"
+require_tools jalv jackd jack_wait stdbuf
+plugin_sanitized && skip "sanitizer build: the sanitizer's runtime owns malloc, the guard sees nothing"
+[ -f "$GUARD_LIB" ] || die "$GUARD_LIB was not built"
+if ldd "$GUARD_LIB" 2>/dev/null | grep -q 'libasan\|libtsan'; then
+    skip "sanitizer build: the sanitizer's runtime owns malloc"
+fi
+srcdir=${srcdir:-$(dirname "$0")/..}
+supp=$srcdir/tests/lv2_jalv.supp
+NOTES=30
+TABLES=2
+DEADLINE=120
+
+tmp=${TMPDIR:-/tmp}/rta-lv2-jalv.$$
+mkdir -p "$tmp" tests || exit 1
+server=rta-lv2-$$
+jackd_pid=
+jalv_pid=
+stop() {
+    [ -n "$jalv_pid" ] && kill "$jalv_pid" 2>/dev/null
+    if [ -n "$jackd_pid" ]; then
+        kill "$jackd_pid" 2>/dev/null
+        wait "$jackd_pid" 2>/dev/null
+    fi
+    rm -rf "$tmp"
+}
+trap stop EXIT
+trap 'exit 1' INT TERM
+
+JACK_NO_AUDIO_RESERVATION=1 jackd -n "$server" -R -d dummy -r 48000 -p 256 \
+    >tests/lv2_jackd.log 2>&1 &
+jackd_pid=$!
+tries=0
+until JACK_NO_START_SERVER=1 jack_wait -s "$server" -c 2>/dev/null | grep -qx running; do
+    tries=$((tries + 1))
+    if ! kill -0 "$jackd_pid" 2>/dev/null || [ $tries -ge 100 ]; then
+        sed 's/^/  jackd: /' tests/lv2_jackd.log | tail -n 8
+        die "jackd -n $server -R -d dummy did not start (log above)"
+    fi
+    sleep 0.1
+done
+echo "started jackd -n $server -R -d dummy -r 48000 -p 256 (pid $jackd_pid)"
+
+# jalv reads commands from stdin and exits at its end: a FIFO held open
+# on fd 3 lets the test ask for "monitors" and then close it.  stdbuf:
+# jalv's answers must reach the file line by line.
+mkfifo "$tmp/in" || die "mkfifo failed"
+out=tests/lv2_jalv.out
+err=tests/lv2_jalv.log
+stats=tests/lv2_jalv_stats.log
+rm -f "$stats"
+echo "--- RTALLOC_GUARD=count RTALLOC_GUARD_SUPPRESS=$supp LD_PRELOAD=$GUARD_LIB"
+echo "    jalv -x -n rta-synth-$$ -c demo=1 $LV2_URI"
+JACK_DEFAULT_SERVER=$server JACK_NO_START_SERVER=1 RTALLOC_GUARD=count \
+    RTALLOC_GUARD_SUPPRESS=$supp RTALLOC_LV2_STATS=$stats LD_PRELOAD=$GUARD_LIB \
+    stdbuf -oL jalv -x -n "rta-synth-$$" -c demo=1 "$LV2_URI" <"$tmp/in" >"$out" 2>"$err" &
+jalv_pid=$!
+exec 3>"$tmp/in"
+
+# monitor SYMBOL: the last value jalv printed for an output port.
+monitor() {
+    sed -n "s/^\(> \)*$1 = \([0-9]*\).*/\2/p" "$out" | tail -n 1
+}
+start=$(date +%s)
+notes=0 tables=0
+while :; do
+    kill -0 "$jalv_pid" 2>/dev/null || break
+    echo monitors >&3
+    sleep 0.5
+    notes=$(monitor notes) tables=$(monitor tables)
+    [ "${notes:-0}" -ge $NOTES ] && [ "${tables:-0}" -ge $TABLES ] && break
+    [ $(($(date +%s) - start)) -lt $DEADLINE ] || break
+done
+exec 3>&-
+# jalv exits at the end of its stdin; the hang guard is only for a hang.
+n=0
+while kill -0 "$jalv_pid" 2>/dev/null && [ $n -lt 300 ]; do
+    sleep 0.1
+    n=$((n + 1))
+done
+kill -0 "$jalv_pid" 2>/dev/null && { kill "$jalv_pid"; echo "jalv did not exit: killed"; }
+wait "$jalv_pid"
+st=$?
+jalv_pid=
+grep -v '^> *$' "$out" | tail -n 6 | sed 's/^/  jalv: /'
+sed 's/^/  stderr: /' "$err"
+check "jalv showed $NOTES notes and $TABLES tables (last: notes=${notes:-none} tables=${tables:-none})" \
+    "$([ "${notes:-0}" -ge $NOTES ] && [ "${tables:-0}" -ge $TABLES ]; echo $?)"
+check "jalv exited 0 at the end of its input (exit $st)" "$([ $st = 0 ]; echo $?)"
+
+echo "--- the plugin's counters"
+[ -f "$stats" ] && sed 's/^/  /' "$stats"
+ge() {
+    v=$(stat "$stats" "$1")
+    check "$1 >= $2 (got ${v:-none})" "$([ -n "$v" ] && [ "$v" -ge "$2" ]; echo $?)"
+}
+eq() {
+    v=$(stat "$stats" "$1")
+    check "$1 = $2 (got ${v:-none})" "$([ "$v" = "$2" ]; echo $?)"
+}
+ge notes $NOTES
+ge voice_allocs $NOTES
+ge voice_frees $NOTES
+ge tables $TABLES
+ge heap_remote_frees $TABLES
+eq voice_frees "$(stat "$stats" voice_allocs)"
+eq pool_failures 0
+eq heap_bytes_live 0
+eq heap_fallbacks 0
+eq rt_system_calls 0
+
+echo "--- the guard's summary"
+grep -q '^rtalloc-guard.*jack: [1-9][0-9]* process cycles' "$err"
+check "the guard made JACK process cycles RT sections" $?
+exit $failed
