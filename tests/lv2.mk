@@ -11,11 +11,18 @@
 #                notes, voices and worker tables go by, and the plugin's
 #                module makes no system-heap call
 # lv2_wav        writes and analyzes the float WAV files of those tests
+# lv2_midi_source  a JACK MIDI client that plays notes into jalv
 LV2_TESTS = tests/lv2_render.sh tests/lv2_jalv.sh
 EXTRA_DIST += $(LV2_TESTS) tests/lv2_lib.sh tests/lv2_jalv.supp
 if HAVE_LV2
 check_PROGRAMS += tests/lv2_wav
 tests_lv2_wav_SOURCES = tests/lv2_wav.c
+if HAVE_JACK
+check_PROGRAMS += tests/lv2_midi_source
+tests_lv2_midi_source_SOURCES = tests/lv2_midi_source.c
+tests_lv2_midi_source_CFLAGS = $(AM_CFLAGS) $(JACK_CFLAGS)
+tests_lv2_midi_source_LDADD = $(JACK_LIBS)
+endif
 TESTS += $(LV2_TESTS)
 endif
 CLEANFILES += tests/lv2_*.wav tests/lv2_*.log tests/lv2_*.out

@@ -4,10 +4,12 @@
 # jackd that cannot start is a failure).  jalv runs with librtalloc_guard
 # preloaded in count mode, so every JACK process cycle is an RT section,
 # and with the rules of tests/lv2_jalv.supp for jalv's own per-cycle
-# calls.  The built-in sequence plays (demo=1) until jalv's "monitors"
-# command shows 30 notes and 2 wavetables from the worker (hang guard:
-# 120 s, not a figure under test); then stdin closes and jalv exits,
-# running the plugin's cleanup.  Asserts:
+# calls.  tests/lv2_midi_source, a JACK MIDI client, plays notes and
+# program changes into jalv's MIDI input until jalv's "monitors" command
+# shows 48 notes and 3 wavetables from the worker (hang guard: 120 s, not
+# a figure under test); then it stops, and when the plugin has played
+# every note it sent, jalv's stdin closes and jalv exits, running the
+# plugin's cleanup.  Asserts:
 #   - the plugin's counters (its cleanup line): notes, voices taken from
 #     and given back to the pools, tables built by the worker thread and
 #     installed by the audio thread (the old ones freed cross-thread:
@@ -20,6 +22,7 @@
 # Skips (77) under ASan/TSan: the sanitizer's runtime owns malloc.
 . "$(dirname "$0")/lv2_lib.sh"
 require_tools jalv jackd jack_wait stdbuf
+[ -x ./tests/lv2_midi_source ] || die "tests/lv2_midi_source was not built (JACK development files missing?)"
 plugin_sanitized && skip "sanitizer build: the sanitizer's runtime owns malloc, the guard sees nothing"
 [ -f "$GUARD_LIB" ] || die "$GUARD_LIB was not built"
 if ldd "$GUARD_LIB" 2>/dev/null | grep -q 'libasan\|libtsan'; then
@@ -27,8 +30,8 @@ if ldd "$GUARD_LIB" 2>/dev/null | grep -q 'libasan\|libtsan'; then
 fi
 srcdir=${srcdir:-$(dirname "$0")/..}
 supp=$srcdir/tests/lv2_jalv.supp
-NOTES=30
-TABLES=2
+NOTES=48
+TABLES=3
 DEADLINE=120
 
 tmp=${TMPDIR:-/tmp}/rta-lv2-jalv.$$
@@ -36,8 +39,10 @@ mkdir -p "$tmp" tests || exit 1
 server=rta-lv2-$$
 jackd_pid=
 jalv_pid=
+midi_pid=
 stop() {
     [ -n "$jalv_pid" ] && kill "$jalv_pid" 2>/dev/null
+    [ -n "$midi_pid" ] && kill "$midi_pid" 2>/dev/null
     if [ -n "$jackd_pid" ]; then
         kill "$jackd_pid" 2>/dev/null
         wait "$jackd_pid" 2>/dev/null
@@ -63,34 +68,56 @@ echo "started jackd -n $server -R -d dummy -r 48000 -p 256 (pid $jackd_pid)"
 
 # jalv reads commands from stdin and exits at its end: a FIFO held open
 # on fd 3 lets the test ask for "monitors" and then close it.  stdbuf:
-# jalv's answers must reach the file line by line.
-mkfifo "$tmp/in" || die "mkfifo failed"
+# jalv's answers must reach the file line by line.  The MIDI source stops
+# at the end of its own stdin (fd 4).
+mkfifo "$tmp/in" "$tmp/midi" || die "mkfifo failed"
 out=tests/lv2_jalv.out
 err=tests/lv2_jalv.log
 stats=tests/lv2_jalv_stats.log
+midi_out=tests/lv2_jalv_midi.out
 rm -f "$stats"
+client=rta-synth-$$
 echo "--- RTALLOC_GUARD=count RTALLOC_GUARD_SUPPRESS=$supp LD_PRELOAD=$GUARD_LIB"
-echo "    jalv -x -n rta-synth-$$ -c demo=1 $LV2_URI"
+echo "    jalv -x -n $client $LV2_URI"
 JACK_DEFAULT_SERVER=$server JACK_NO_START_SERVER=1 RTALLOC_GUARD=count \
     RTALLOC_GUARD_SUPPRESS=$supp RTALLOC_LV2_STATS=$stats LD_PRELOAD=$GUARD_LIB \
-    stdbuf -oL jalv -x -n "rta-synth-$$" -c demo=1 "$LV2_URI" <"$tmp/in" >"$out" 2>"$err" &
+    stdbuf -oL jalv -x -n "$client" "$LV2_URI" <"$tmp/in" >"$out" 2>"$err" &
 jalv_pid=$!
 exec 3>"$tmp/in"
+echo "--- tests/lv2_midi_source $server $client:midi_in"
+./tests/lv2_midi_source "$server" "$client:midi_in" <"$tmp/midi" >"$midi_out" 2>&1 &
+midi_pid=$!
+exec 4>"$tmp/midi"
 
 # monitor SYMBOL: the last value jalv printed for an output port.
 monitor() {
     sed -n "s/^\(> \)*$1 = \([0-9]*\).*/\2/p" "$out" | tail -n 1
 }
+# poll CONDITION: asks jalv for its monitors until CONDITION holds, jalv
+# is gone, or the hang guard's time is up.
+poll() {
+    while :; do
+        kill -0 "$jalv_pid" 2>/dev/null || return 1
+        echo monitors >&3
+        sleep 0.5
+        notes=$(monitor notes) tables=$(monitor tables)
+        eval "$1" && return 0
+        [ $(($(date +%s) - start)) -lt $DEADLINE ] || return 1
+    done
+}
 start=$(date +%s)
 notes=0 tables=0
-while :; do
-    kill -0 "$jalv_pid" 2>/dev/null || break
-    echo monitors >&3
-    sleep 0.5
-    notes=$(monitor notes) tables=$(monitor tables)
-    [ "${notes:-0}" -ge $NOTES ] && [ "${tables:-0}" -ge $TABLES ] && break
-    [ $(($(date +%s) - start)) -lt $DEADLINE ] || break
-done
+poll '[ "${notes:-0}" -ge $NOTES ] && [ "${tables:-0}" -ge $TABLES ]'
+check "jalv showed $NOTES notes and $TABLES tables (last: notes=${notes:-none} tables=${tables:-none})" $?
+exec 4>&-
+wait "$midi_pid"
+midi_st=$?
+midi_pid=
+check "the MIDI source ran and stopped (exit $midi_st)" $midi_st
+sed 's/^/  midi source: /' "$midi_out"
+sent=$(sed -n 's/^notes sent: //p' "$midi_out")
+poll '[ "${notes:-0}" = "$sent" ]'
+check "every note sent was played (sent ${sent:-none}, played ${notes:-none})" $?
 exec 3>&-
 # jalv exits at the end of its stdin; the hang guard is only for a hang.
 n=0
@@ -104,8 +131,6 @@ st=$?
 jalv_pid=
 grep -v '^> *$' "$out" | tail -n 6 | sed 's/^/  jalv: /'
 sed 's/^/  stderr: /' "$err"
-check "jalv showed $NOTES notes and $TABLES tables (last: notes=${notes:-none} tables=${tables:-none})" \
-    "$([ "${notes:-0}" -ge $NOTES ] && [ "${tables:-0}" -ge $TABLES ]; echo $?)"
 check "jalv exited 0 at the end of its input (exit $st)" "$([ $st = 0 ]; echo $?)"
 
 echo "--- the plugin's counters"
@@ -124,6 +149,7 @@ ge voice_frees $NOTES
 ge tables $TABLES
 ge heap_remote_frees $TABLES
 eq voice_frees "$(stat "$stats" voice_allocs)"
+eq notes "$sent"
 eq pool_failures 0
 eq heap_bytes_live 0
 eq heap_fallbacks 0
