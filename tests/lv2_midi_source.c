@@ -27,8 +27,8 @@ static uint64_t frame; /* frames since sending began; process thread only */
 
 static const unsigned char scale[8] = {60, 62, 64, 65, 67, 69, 71, 72};
 
-static void send(void *buf, jack_nframes_t at, unsigned char a, unsigned char b,
-                 unsigned char c, int len)
+static void send(void *buf, jack_nframes_t at, unsigned char a, unsigned char b, unsigned char c,
+                 int len)
 {
     unsigned char msg[3] = {a, b, c};
     jack_midi_event_write(buf, at, msg, (size_t)len);

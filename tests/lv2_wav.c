@@ -105,8 +105,8 @@ static int analyze(const char *path, long from, long to)
         at += 8 + size + (size & 1);
     }
     if (format != 3 || channels != 1 || bits != 32 || !data) {
-        fprintf(stderr, "%s: want mono 32-bit float, got format %u, %u channels, %u bits\n",
-                path, format, channels, bits);
+        fprintf(stderr, "%s: want mono 32-bit float, got format %u, %u channels, %u bits\n", path,
+                format, channels, bits);
         return 1;
     }
     long frames = (long)(data_len / 4);

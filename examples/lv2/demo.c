@@ -15,8 +15,7 @@
 
 /* Notes of each step of the bar; 0 ends a step's list. */
 static const uint8_t pattern[STEPS_PER_BAR][CHORD] = {
-    {69, 0, 0}, {0, 0, 0}, {60, 64, 67}, {0, 0, 0},
-    {57, 0, 0}, {62, 65, 69}, {76, 0, 0}, {0, 0, 0},
+    {69, 0, 0}, {0, 0, 0}, {60, 64, 67}, {0, 0, 0}, {57, 0, 0}, {62, 65, 69}, {76, 0, 0}, {0, 0, 0},
 };
 
 static uint64_t step_frames(double rate)
@@ -39,8 +38,7 @@ static uint32_t add(struct note_event *out, uint32_t k, uint32_t cap, uint32_t f
     return k + 1;
 }
 
-uint32_t demo_events(uint64_t from, uint32_t n, double rate, struct note_event *out,
-                     uint32_t cap)
+uint32_t demo_events(uint64_t from, uint32_t n, double rate, struct note_event *out, uint32_t cap)
 {
     uint64_t step = step_frames(rate), half = step / 2, to = from + n;
     uint32_t k = 0;

@@ -14,11 +14,11 @@
 #include <lv2/atom/util.h>
 #include <lv2/midi/midi.h>
 
-#define POOL_BYTES ((size_t)1 << 20)  /* 16 voices and a few tables need far less */
+#define POOL_BYTES ((size_t)1 << 20) /* 16 voices and a few tables need far less */
 #define ARENA_BYTES ((size_t)256 << 10)
-#define MAX_BLOCK ((size_t)16 << 10)  /* a wavetable is 8 KiB */
-#define MAX_THREADS 8                 /* host, audio, worker, and spares */
-#define CHUNK 512                     /* frames rendered per arena mix buffer */
+#define MAX_BLOCK ((size_t)16 << 10) /* a wavetable is 8 KiB */
+#define MAX_THREADS 8                /* host, audio, worker, and spares */
+#define CHUNK 512                    /* frames rendered per arena mix buffer */
 
 static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
                               const char *bundle_path, const LV2_Feature *const *features)
@@ -119,9 +119,12 @@ static struct note_event *collect_events(struct synth *s, uint32_t n, uint32_t *
 {
     uint32_t cap = 0, midi = 0;
     int use_midi = s->midi_in && s->midi_event;
-    if (use_midi)
-        LV2_ATOM_SEQUENCE_FOREACH (s->midi_in, ev)
+    if (use_midi) {
+        LV2_ATOM_SEQUENCE_FOREACH(s->midi_in, ev)
+        {
             cap++;
+        }
+    }
     int demo = s->demo && *s->demo > 0.5f;
     uint32_t demo_cap = demo ? demo_events_max(n, s->rate) : 0;
     cap += demo_cap;
@@ -133,8 +136,9 @@ static struct note_event *collect_events(struct synth *s, uint32_t n, uint32_t *
         s->c.pool_failures++;
         return NULL;
     }
-    if (use_midi)
-        LV2_ATOM_SEQUENCE_FOREACH (s->midi_in, ev) {
+    if (use_midi) {
+        LV2_ATOM_SEQUENCE_FOREACH(s->midi_in, ev)
+        {
             const uint8_t *msg = (const uint8_t *)(ev + 1);
             if (ev->body.type != s->midi_event || ev->body.size == 0 || ev->time.frames < 0 ||
                 ev->time.frames >= (int64_t)n)
@@ -145,6 +149,7 @@ static struct note_event *collect_events(struct synth *s, uint32_t n, uint32_t *
             all[midi].data2 = ev->body.size > 2 ? msg[2] & 0x7F : 0;
             midi++;
         }
+    }
     uint32_t nd = demo ? demo_events(s->frame, n, s->rate, all + midi, demo_cap) : 0;
     if (midi && nd) {
         /* Merge the two sorted runs through a scratch copy of the first. */

@@ -56,15 +56,15 @@ struct note_event {
 struct synth_counters {
     uint64_t runs;
     uint64_t arena_resets;
-    uint64_t notes;          /* note-ons that got a voice */
-    uint64_t voice_allocs;   /* voices taken from the pools */
-    uint64_t voice_frees;    /* voices given back to the pools */
-    uint64_t voice_steals;   /* oldest voice freed for a new note */
-    uint64_t pool_failures;  /* a voice or scratch buffer the heap could not give */
-    uint64_t tables;         /* wavetables installed from the worker */
-    uint64_t table_requests; /* requests scheduled on the worker */
+    uint64_t notes;           /* note-ons that got a voice */
+    uint64_t voice_allocs;    /* voices taken from the pools */
+    uint64_t voice_frees;     /* voices given back to the pools */
+    uint64_t voice_steals;    /* oldest voice freed for a new note */
+    uint64_t pool_failures;   /* a voice or scratch buffer the heap could not give */
+    uint64_t tables;          /* wavetables installed from the worker */
+    uint64_t table_requests;  /* requests scheduled on the worker */
     uint64_t rt_system_calls; /* system-heap calls inside run()/work_response() */
-    uint64_t naughty_calls;  /* deliberate mallocs (RTALLOC_LV2_NAUGHTY=1) */
+    uint64_t naughty_calls;   /* deliberate mallocs (RTALLOC_LV2_NAUGHTY=1) */
 };
 
 struct voice;
@@ -74,7 +74,7 @@ struct synth {
     rta_heap *heap;
     rta_arena *arena;
     double rate;
-    LV2_URID midi_event; /* 0: the host gave no urid:map, MIDI in is ignored */
+    LV2_URID midi_event;                 /* 0: the host gave no urid:map, MIDI in is ignored */
     const LV2_Worker_Schedule *schedule; /* NULL: no worker, programs stay */
     int naughty;
 
@@ -115,8 +115,7 @@ void synth_request_table(struct synth *s); /* audio thread */
 
 /* demo.c: the built-in sequence (port "demo" on), events of a run. */
 uint32_t demo_events_max(uint32_t n, double rate);
-uint32_t demo_events(uint64_t from, uint32_t n, double rate, struct note_event *out,
-                     uint32_t cap);
+uint32_t demo_events(uint64_t from, uint32_t n, double rate, struct note_event *out, uint32_t cap);
 
 /* stats.c: the line written at cleanup when RTALLOC_LV2_STATS is set. */
 void synth_write_stats(const struct synth *s);

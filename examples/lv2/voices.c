@@ -15,8 +15,8 @@ struct voice {
     struct voice *next;
     uint8_t note;
     int releasing;
-    float phase, step;    /* wavetable index and its increment per frame */
-    float env, env_step;  /* envelope and its change per frame */
+    float phase, step;   /* wavetable index and its increment per frame */
+    float env, env_step; /* envelope and its change per frame */
     float velocity;
 };
 

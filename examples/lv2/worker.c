@@ -21,12 +21,10 @@ struct table_reply {
 
 void synth_request_table(struct synth *s)
 {
-    if (!s->schedule || s->request_in_flight ||
-        wavetable_program(s->table) == s->wanted_program)
+    if (!s->schedule || s->request_in_flight || wavetable_program(s->table) == s->wanted_program)
         return;
     struct table_request req = {s->wanted_program};
-    if (s->schedule->schedule_work(s->schedule->handle, sizeof req, &req) ==
-        LV2_WORKER_SUCCESS) {
+    if (s->schedule->schedule_work(s->schedule->handle, sizeof req, &req) == LV2_WORKER_SUCCESS) {
         s->request_in_flight = 1;
         s->c.table_requests++;
     }
