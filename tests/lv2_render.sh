@@ -33,8 +33,6 @@ if plugin_sanitized; then
     # loaded first for it to dlopen the plugin.
     preload=$(ldd "$PLUGIN_SO" | awk '/lib(asan|tsan)\.so/ { print $3; exit }')
     echo "sanitizer build: lv2apply runs with LD_PRELOAD=$preload"
-    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
-    export ASAN_OPTIONS
 fi
 
 # render OUT STATS ARGS...: lv2apply the plugin with the demo on.
