@@ -29,6 +29,7 @@ if ldd "$GUARD_LIB" 2>/dev/null | grep -q 'libasan\|libtsan'; then
     skip "sanitizer build: the sanitizer's runtime owns malloc"
 fi
 srcdir=${srcdir:-$(dirname "$0")/..}
+midi_out=tests/lv2_jalv_midi.out
 supp=$srcdir/tests/lv2_jalv.supp
 NOTES=48
 TABLES=3
@@ -71,28 +72,37 @@ echo "started jackd -n $server -R -d dummy -r 48000 -p 256 (pid $jackd_pid)"
 # jalv's answers must reach the file line by line.  The MIDI source stops
 # at the end of its own stdin (fd 4).
 mkfifo "$tmp/in" "$tmp/midi" || die "mkfifo failed"
-out=tests/lv2_jalv.out
-err=tests/lv2_jalv.log
-stats=tests/lv2_jalv_stats.log
-midi_out=tests/lv2_jalv_midi.out
-rm -f "$stats"
-client=rta-synth-$$
-echo "--- RTALLOC_GUARD=count RTALLOC_GUARD_SUPPRESS=$supp LD_PRELOAD=$GUARD_LIB"
-echo "    jalv -x -n $client $LV2_URI"
-JACK_DEFAULT_SERVER=$server JACK_NO_START_SERVER=1 RTALLOC_GUARD=count \
-    RTALLOC_GUARD_SUPPRESS=$supp RTALLOC_LV2_STATS=$stats LD_PRELOAD=$GUARD_LIB \
-    stdbuf -oL jalv -x -n "$client" "$LV2_URI" <"$tmp/in" >"$out" 2>"$err" &
-jalv_pid=$!
-exec 3>"$tmp/in"
-echo "--- tests/lv2_midi_source $server $client:midi_in"
-./tests/lv2_midi_source "$server" "$client:midi_in" <"$tmp/midi" >"$midi_out" 2>&1 &
-midi_pid=$!
-exec 4>"$tmp/midi"
+
+# start_jalv NAME [VAR=VALUE...]: jalv as client rta-synth-NAME under the
+# guard, output in tests/lv2_jalv_NAME.{out,log}, the plugin's line in
+# tests/lv2_jalv_NAME_stats.log.  An unsuppressed call makes it exit 3.
+# The plugin's module is preloaded too (lilv's dlopen of the same path
+# gets it): jalv unloads its plugin before exit, and the guard names the
+# modules of its call sites at exit, from the addresses it kept.
+start_jalv() {
+    name=$1
+    shift
+    client=rta-synth-$$-$name
+    out=tests/lv2_jalv_$name.out
+    err=tests/lv2_jalv_$name.log
+    stats=tests/lv2_jalv_${name}_stats.log
+    rm -f "$stats"
+    echo "--- $* RTALLOC_GUARD=count RTALLOC_GUARD_SUPPRESS=$supp RTALLOC_GUARD_EXIT_CODE=3"
+    echo "    LD_PRELOAD=$GUARD_LIB:$PLUGIN_SO jalv -x -n $client $LV2_URI"
+    env JACK_DEFAULT_SERVER="$server" JACK_NO_START_SERVER=1 RTALLOC_GUARD=count \
+        RTALLOC_GUARD_SUPPRESS="$supp" RTALLOC_GUARD_EXIT_CODE=3 RTALLOC_LV2_STATS="$stats" \
+        LD_PRELOAD="$GUARD_LIB:$PLUGIN_SO" "$@" \
+        stdbuf -oL jalv -x -n "$client" "$LV2_URI" <"$tmp/in" >"$out" 2>"$err" &
+    jalv_pid=$!
+    exec 3>"$tmp/in"
+    start=$(date +%s)
+}
 
 # monitor SYMBOL: the last value jalv printed for an output port.
 monitor() {
     sed -n "s/^\(> \)*$1 = \([0-9]*\).*/\2/p" "$out" | tail -n 1
 }
+
 # poll CONDITION: asks jalv for its monitors until CONDITION holds, jalv
 # is gone, or the hang guard's time is up.
 poll() {
@@ -100,16 +110,48 @@ poll() {
         kill -0 "$jalv_pid" 2>/dev/null || return 1
         echo monitors >&3
         sleep 0.5
-        notes=$(monitor notes) tables=$(monitor tables)
+        notes=$(monitor notes) tables=$(monitor tables) rt_calls=$(monitor rt_system_calls)
         eval "$1" && return 0
         [ $(($(date +%s) - start)) -lt $DEADLINE ] || return 1
     done
 }
-start=$(date +%s)
+
+# stop_jalv: closes jalv's stdin, waits for it (hang guard: 30 s), shows
+# what it wrote; sets st to its exit status.
+stop_jalv() {
+    exec 3>&-
+    n=0
+    while kill -0 "$jalv_pid" 2>/dev/null && [ $n -lt 300 ]; do
+        sleep 0.1
+        n=$((n + 1))
+    done
+    kill -0 "$jalv_pid" 2>/dev/null && { kill "$jalv_pid"; echo "jalv did not exit: killed"; }
+    wait "$jalv_pid"
+    st=$?
+    jalv_pid=
+    grep -v '^> *$' "$out" | tail -n 6 | sed 's/^/  jalv: /'
+    sed 's/^/  stderr: /' "$err"
+}
+
+# module_calls NAME: unsuppressed calls the guard attributed to module NAME.
+module_calls() {
+    sed -n "s/^rtalloc-guard[^:]*: module $1: \([0-9]*\) calls.*/\1/p" "$err"
+}
+
+start_jalv clean
+echo "--- tests/lv2_midi_source $server $client:midi_in"
+./tests/lv2_midi_source "$server" "$client:midi_in" <"$tmp/midi" >"$midi_out" 2>&1 &
+midi_pid=$!
+exec 4>"$tmp/midi"
 notes=0 tables=0
 poll '[ "${notes:-0}" -ge $NOTES ] && [ "${tables:-0}" -ge $TABLES ]'
 check "jalv showed $NOTES notes and $TABLES tables (last: notes=${notes:-none} tables=${tables:-none})" $?
 exec 4>&-
+n=0
+while kill -0 "$midi_pid" 2>/dev/null && [ $n -lt 300 ]; do
+    sleep 0.1
+    n=$((n + 1))
+done
 wait "$midi_pid"
 midi_st=$?
 midi_pid=
@@ -118,19 +160,7 @@ sed 's/^/  midi source: /' "$midi_out"
 sent=$(sed -n 's/^notes sent: //p' "$midi_out")
 poll '[ "${notes:-0}" = "$sent" ]'
 check "every note sent was played (sent ${sent:-none}, played ${notes:-none})" $?
-exec 3>&-
-# jalv exits at the end of its stdin; the hang guard is only for a hang.
-n=0
-while kill -0 "$jalv_pid" 2>/dev/null && [ $n -lt 300 ]; do
-    sleep 0.1
-    n=$((n + 1))
-done
-kill -0 "$jalv_pid" 2>/dev/null && { kill "$jalv_pid"; echo "jalv did not exit: killed"; }
-wait "$jalv_pid"
-st=$?
-jalv_pid=
-grep -v '^> *$' "$out" | tail -n 6 | sed 's/^/  jalv: /'
-sed 's/^/  stderr: /' "$err"
+stop_jalv
 check "jalv exited 0 at the end of its input (exit $st)" "$([ $st = 0 ]; echo $?)"
 
 echo "--- the plugin's counters"
@@ -158,4 +188,28 @@ eq rt_system_calls 0
 echo "--- the guard's summary"
 grep -q '^rtalloc-guard.*jack: [1-9][0-9]* process cycles' "$err"
 check "the guard made JACK process cycles RT sections" $?
+grep -q '^rtalloc-guard[^:]*: 0 system-heap calls in RT sections$' "$err"
+check "no unsuppressed system-heap call in them" $?
+m=$(module_calls 'rtalloc_synth\.so')
+check "none attributed to the plugin's module (${m:-no module line})" \
+    "$([ -z "$m" ] || [ "$m" = 0 ]; echo $?)"
+grep -q '^rtalloc-guard[^:]*: module libsord-0\.so\.0: 0 calls, [1-9][0-9]* suppressed' "$err"
+check "the suppressed calls were jalv's (lilv's RDF store, libsord)" $?
+others=$(grep '^rtalloc-guard[^:]*: module ' "$err" | grep -v 'module libsord-0\.so\.0:')
+check "no other module made calls (${others:-none})" "$([ -z "$others" ]; echo $?)"
+
+echo "--- the same with a planted malloc+free in every run() (RTALLOC_LV2_NAUGHTY=1)"
+start_jalv naughty RTALLOC_LV2_NAUGHTY=1
+rt_calls=0
+poll '[ "${rt_calls:-0}" -ge 200 ]'
+check "the plugin counted its planted calls (rt_system_calls=${rt_calls:-none})" $?
+stop_jalv
+check "jalv exited 3: unsuppressed calls (exit $st)" "$([ $st = 3 ]; echo $?)"
+planted=$(stat "$stats" naughty_calls)
+counted=$(stat "$stats" rt_system_calls)
+m=$(module_calls 'rtalloc_synth\.so')
+check "guard and plugin agree: module rtalloc_synth.so ${m:-none}, rt_system_calls ${counted:-none}, planted ${planted:-none}" \
+    "$([ -n "$m" ] && [ "$m" = "$counted" ] && [ "$m" = "$planted" ]; echo $?)"
+grep -q '^rtalloc-guard[^:]*: site: [0-9]* malloc in naughty_alloc' "$err"
+check "the guard names the planted call's function (naughty_alloc)" $?
 exit $failed

@@ -16,8 +16,8 @@
 #   - under librtalloc_guard: trap mode runs to the end with the same
 #     samples, count mode counts 0; a planted malloc+free per run
 #     (RTALLOC_LV2_NAUGHTY=1) is counted 96000 times by the guard and by
-#     the plugin's own rt_system_calls alike, and trapped in trap mode
-#     with a report naming the plugin's module
+#     the plugin's own rt_system_calls alike and attributed to the
+#     plugin's module, and trapped in trap mode with a report naming it
 # Under ASan/TSan the guard parts skip (the sanitizer owns malloc).
 . "$(dirname "$0")/lv2_lib.sh"
 require_tools lv2ls lv2info lv2apply
@@ -108,7 +108,9 @@ v=$(stat tests/lv2_stats_guard.log rt_system_calls)
 check "count mode: the plugin counts 0 too (got ${v:-none})" "$([ "$v" = 0 ]; echo $?)"
 
 echo "--- a planted malloc+free in every run() (RTALLOC_LV2_NAUGHTY=1)"
-RTALLOC_LV2_NAUGHTY=1 RTALLOC_GUARD=count LD_PRELOAD=$GUARD_LIB \
+# The plugin's module preloaded too: lv2apply unloads it before exit, when
+# the guard names the modules of its call sites.
+RTALLOC_LV2_NAUGHTY=1 RTALLOC_GUARD=count LD_PRELOAD=$GUARD_LIB:$PLUGIN_SO \
     render tests/lv2_naughty.wav tests/lv2_stats_naughty.log 2>tests/lv2_naughty.log
 sed 's/^/  /' tests/lv2_naughty.log tests/lv2_stats_naughty.log
 want=$((2 * RATE))
@@ -116,6 +118,8 @@ grep -q "^rtalloc-guard.*: $want system-heap calls in RT sections" tests/lv2_nau
 check "count mode: the guard counts $want" $?
 v=$(stat tests/lv2_stats_naughty.log rt_system_calls)
 check "the plugin's own count agrees (rt_system_calls=${v:-none})" "$([ "$v" = "$want" ]; echo $?)"
+grep -q "^rtalloc-guard.*: module rtalloc_synth\.so: $want calls" tests/lv2_naughty.log
+check "count mode: all $want attributed to the plugin's module" $?
 RTALLOC_LV2_NAUGHTY=1 LD_PRELOAD=$GUARD_LIB \
     render tests/lv2_naughty.wav tests/lv2_stats_naughty.log 2>tests/lv2_naughty.log
 st=$?
