@@ -19,6 +19,12 @@
 #   - the guard's summary: JACK cycles ran, and no unsuppressed
 #     system-heap call in them (with per-module totals: none for the
 #     plugin's module); the suppressed ones were jalv's
+#   - a second jalv run with a planted malloc+free in every run()
+#     (RTALLOC_LV2_NAUGHTY=1): jalv exits 3 (RTALLOC_GUARD_EXIT_CODE), and
+#     the guard's total for module rtalloc_synth.so, the plugin's
+#     rt_system_calls and the planted count are the same number: the
+#     suppressions do not hide the plugin's calls, and the plugin's own
+#     count is exact
 # Skips (77) under ASan/TSan: the sanitizer's runtime owns malloc.
 . "$(dirname "$0")/lv2_lib.sh"
 require_tools jalv jackd jack_wait stdbuf
