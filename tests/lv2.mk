@@ -3,8 +3,9 @@
 # lv2_render.sh  lv2ls/lv2info see the bundle of the build tree; lv2apply
 #                renders the built-in sequence to the same samples twice,
 #                with the sine's period, silences and note counts the
-#                sequence implies; under librtalloc_guard (trap and count)
-#                run() makes no system-heap call, and a planted malloc is
+#                sequence implies (also in the ASan/TSan builds)
+# lv2_guard.sh   the same under librtalloc_guard (trap and count): run()
+#                makes no system-heap call, and a planted malloc is
 #                counted the same by the guard and by the plugin itself
 # lv2_jalv.sh    jalv hosts the plugin on a real jackd -R -d dummy under
 #                the guard (count mode, jalv's own calls suppressed):
@@ -12,7 +13,7 @@
 #                module makes no system-heap call
 # lv2_wav        writes and analyzes the float WAV files of those tests
 # lv2_midi_source  a JACK MIDI client that plays notes into jalv
-LV2_TESTS = tests/lv2_render.sh tests/lv2_jalv.sh
+LV2_TESTS = tests/lv2_render.sh tests/lv2_guard.sh tests/lv2_jalv.sh
 EXTRA_DIST += $(LV2_TESTS) tests/lv2_lib.sh tests/lv2_jalv.supp
 if HAVE_LV2
 check_PROGRAMS += tests/lv2_wav

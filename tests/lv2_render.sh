@@ -13,12 +13,8 @@
 #   - the plugin's counters: 9 notes, 9 voices taken from and given back
 #     to the pools, one arena reset per run, no table from a worker (none
 #     offered), 0 system-heap calls in run(), no heap bytes left
-#   - under librtalloc_guard: trap mode runs to the end with the same
-#     samples, count mode counts 0; a planted malloc+free per run
-#     (RTALLOC_LV2_NAUGHTY=1) is counted 96000 times by the guard and by
-#     the plugin's own rt_system_calls alike and attributed to the
-#     plugin's module, and trapped in trap mode with a report naming it
-# Under ASan/TSan the guard parts skip (the sanitizer owns malloc).
+# Runs in the ASan/TSan builds too (lv2apply then preloads the
+# sanitizer's runtime).  tests/lv2_guard.sh does the same under the guard.
 . "$(dirname "$0")/lv2_lib.sh"
 require_tools lv2ls lv2info lv2apply
 mkdir -p tests
@@ -89,43 +85,4 @@ render tests/lv2_off.wav tests/lv2_stats_off.log -c demo 0
 nz=$(wav tests/lv2_off.wav 0 -1 nonzero)
 check "demo off: silence in, silence out (nonzero $nz)" "$([ "$nz" = 0 ]; echo $?)"
 
-if plugin_sanitized; then
-    echo "SKIP (guard parts): sanitizer build, the sanitizer's runtime owns malloc"
-    exit $failed
-fi
-[ -f "$GUARD_LIB" ] || die "$GUARD_LIB was not built"
-
-echo "--- the same under LD_PRELOAD=$GUARD_LIB"
-LD_PRELOAD=$GUARD_LIB render tests/lv2_guard.wav tests/lv2_stats_guard.log 2>tests/lv2_guard.log
-check "trap mode: runs to the end (exit $?)" $?
-h=$(wav tests/lv2_guard.wav 0 -1 hash)
-check "trap mode: the same samples (hash $h)" "$([ "$h" = "$h1" ]; echo $?)"
-RTALLOC_GUARD=count LD_PRELOAD=$GUARD_LIB render tests/lv2_guard.wav tests/lv2_stats_guard.log \
-    2>tests/lv2_guard.log
-grep -q '^rtalloc-guard.*: 0 system-heap calls in RT sections' tests/lv2_guard.log
-check "count mode: the guard counts 0 system-heap calls in run()" $?
-v=$(stat tests/lv2_stats_guard.log rt_system_calls)
-check "count mode: the plugin counts 0 too (got ${v:-none})" "$([ "$v" = 0 ]; echo $?)"
-
-echo "--- a planted malloc+free in every run() (RTALLOC_LV2_NAUGHTY=1)"
-# The plugin's module preloaded too: lv2apply unloads it before exit, when
-# the guard names the modules of its call sites.
-RTALLOC_LV2_NAUGHTY=1 RTALLOC_GUARD=count LD_PRELOAD=$GUARD_LIB:$PLUGIN_SO \
-    render tests/lv2_naughty.wav tests/lv2_stats_naughty.log 2>tests/lv2_naughty.log
-sed 's/^/  /' tests/lv2_naughty.log tests/lv2_stats_naughty.log
-want=$((2 * RATE))
-grep -q "^rtalloc-guard.*: $want system-heap calls in RT sections" tests/lv2_naughty.log
-check "count mode: the guard counts $want" $?
-v=$(stat tests/lv2_stats_naughty.log rt_system_calls)
-check "the plugin's own count agrees (rt_system_calls=${v:-none})" "$([ "$v" = "$want" ]; echo $?)"
-grep -q "^rtalloc-guard.*: module rtalloc_synth\.so: $want calls" tests/lv2_naughty.log
-check "count mode: all $want attributed to the plugin's module" $?
-RTALLOC_LV2_NAUGHTY=1 LD_PRELOAD=$GUARD_LIB \
-    render tests/lv2_naughty.wav tests/lv2_stats_naughty.log 2>tests/lv2_naughty.log
-st=$?
-check "trap mode: SIGABRT at the first planted call (exit $st)" "$([ $st = 134 ]; echo $?)"
-grep -q 'rtalloc-guard.*trap: malloc(64) in a real-time section' tests/lv2_naughty.log
-check "trap report: malloc(64) in a real-time section" $?
-grep -q 'rtalloc_synth\.so+0x' tests/lv2_naughty.log
-check "trap report: the stack names the plugin's module" $?
 exit $failed

@@ -179,7 +179,11 @@ static void render(struct synth *s, uint32_t n)
         size_t mark = rta_arena_mark(s->arena);
         float *mix = rta_arena_alloc(s->arena, len * sizeof *mix, 64);
         if (!mix) {
+            /* The arena is too small for this block: the input goes
+             * through unchanged rather than leave the output unwritten. */
             s->c.pool_failures++;
+            for (uint32_t i = start; i < n; i++)
+                s->audio_out[i] = s->audio_in ? s->audio_in[i] : 0.0f;
             return;
         }
         memset(mix, 0, len * sizeof *mix);
