@@ -53,6 +53,10 @@ extern uint64_t rta__guard_skip_cycles __attribute__((visibility("hidden")));
 #define RTA__HIDDEN __attribute__((visibility("hidden")))
 
 RTA__HIDDEN void rta__guard_init_once(void);
+/* In a forked child: counters, sites' counts and cycles start from 0. */
+RTA__HIDDEN void rta__guard_forget_counts(void);
+RTA__HIDDEN void rta__guard_sites_forget(void);
+RTA__HIDDEN void rta__guard_sections_forget(void);
 RTA__HIDDEN RTA__GUARD_COLD void rta__guard_hit(const struct rta__guard_call *call,
                                                 uintptr_t a, uintptr_t b, uintptr_t c,
                                                 uint64_t thread_count, const void *ra);

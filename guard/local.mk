@@ -19,6 +19,7 @@ guard_librtalloc_guard_la_SOURCES = \
 	guard/strict.c \
 	guard/report.c \
 	guard/log.c \
+	guard/blocking.c \
 	guard/sections.c \
 	guard/sites.c \
 	guard/symbols.c \

@@ -80,10 +80,12 @@ int rta__guard_gettid(void)
     return rta__guard_tls.tid;
 }
 
-/* A forked child's thread has a new id. */
+/* A forked child's thread has a new id, and the child's summary counts
+ * its own calls only. */
 static void forget_tid(void)
 {
     rta__guard_tls.tid = 0;
+    rta__guard_forget_counts();
 }
 
 /* The guard's own module, to leave its frames out of stacks. */

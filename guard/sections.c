@@ -9,6 +9,7 @@
 #include "rtsection.h"
 
 static uint64_t sections[RTSECTION_KINDS];
+static uint64_t direct_sections; /* rta_rt_enter calls seen (a flag) */
 static void rta__guard_rt_enter(void);
 static uint64_t cycles_with_calls, worst_cycle;
 
@@ -67,6 +68,15 @@ void rtsection_cycle_end(struct rtsection_cycle *c)
         ;
 }
 
+void rta__guard_sections_forget(void)
+{
+    for (int k = 0; k < RTSECTION_KINDS; k++)
+        __atomic_store_n(&sections[k], 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&cycles_with_calls, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&worst_cycle, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&direct_sections, 0, __ATOMIC_RELAXED);
+}
+
 uint64_t rta__guard_sections(int kind)
 {
     return __atomic_load_n(&sections[kind], __ATOMIC_RELAXED);
@@ -95,7 +105,6 @@ RTA_GUARD_API void rta_guard_jack_stats_get(rta_guard_jack_stats *out)
  * its clean run then reads "nothing watched".) */
 typedef void (*rt_enter_fn)(void);
 static rt_enter_fn next_rt_enter;
-static uint64_t direct_sections;
 
 RTA__GUARD_EXPORT void rta_rt_enter(void)
 {

@@ -201,3 +201,10 @@ uint64_t rta__guard_unattributed(void)
 {
     return __atomic_load_n(&unattributed, __ATOMIC_RELAXED);
 }
+
+void rta__guard_sites_forget(void)
+{
+    for (unsigned i = 0; i < RTA__GUARD_SITES; i++)
+        __atomic_store_n(&table[i].count, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&unattributed, 0, __ATOMIC_RELAXED);
+}

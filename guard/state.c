@@ -107,6 +107,14 @@ void rta__guard_hit(const struct rta__guard_call *call, uintptr_t a, uintptr_t b
     rta__guard_tls.busy--;
 }
 
+void rta__guard_forget_counts(void)
+{
+    __atomic_store_n(&heap_calls, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&blocking_calls, 0, __ATOMIC_RELAXED);
+    rta__guard_sites_forget();
+    rta__guard_sections_forget();
+}
+
 RTA_GUARD_API int rta_guard_mode(void)
 {
     return rta__guard_mode_now();

@@ -17,8 +17,11 @@
  *
  * The environment sets the mode at start-up: RTALLOC_GUARD=trap|count|log|off,
  * and RTALLOC_GUARD_STRICT=1 also flags blocking calls in RT sections
- * (pthread_mutex_lock, sleep, usleep, nanosleep, open, and read/write on
- * files).  Also read at start-up:
+ * (pthread_mutex_lock, rwlocks, spin locks, sem_wait, condition waits,
+ * sleep, usleep, nanosleep, clock_nanosleep, sched_yield, poll, select and
+ * epoll_wait with a timeout, open, openat, stdio on files, read, write,
+ * pread and pwrite on files, mmap, munmap, mprotect, madvise).  Also read
+ * at start-up:
  *
  *   RTALLOC_GUARD_SUPPRESS=FILE  one rule a line (# comments): fun:GLOB
  *                   (a frame's function), mod:GLOB (a frame's module file

@@ -108,4 +108,24 @@ RTALLOC_GUARD=log RTALLOC_GUARD_EXIT_CODE=3 RTALLOC_GUARD_SUPPRESS=$tmp/supp LD_
 st=$?
 check "EXIT_CODE=3, everything suppressed: status 0 (got $st), nothing logged" \
     "$([ $st = 0 ] && ! grep -q '^rtalloc-guard: log:' "$tmp/err"; echo $?)"
+# A forked child's summary names it, and counts its own calls only.
+RTALLOC_GUARD=count LD_PRELOAD=$lib $client $n fork >"$tmp/out" 2>"$tmp/err"
+child=$(sed -n 's/^child: \([0-9]*\)$/\1/p' "$tmp/out")
+check "fork: the child's summary, its 2 calls, under its PID $child" \
+    "$(grep -qx "rtalloc-guard\[$child guard_sites_client\]: 2 system-heap calls in RT sections" "$tmp/err"; echo $?)"
+check "fork: the parent's, its $total calls, under another PID" \
+    "$(grep -x "${S}$total system-heap calls in RT sections" "$tmp/err" | grep -vq "\[$child "; echo $?)"
+[ $fail = 0 ] || show "$tmp/err"
+
+# No RT section at all is not "0 calls".
+RTALLOC_GUARD=count LD_PRELOAD=$lib /bin/true 2>"$tmp/err"
+check "no RT section: 'nothing watched', no count" \
+    "$(grep -q '^rtalloc-guard\[[0-9]* true\]: nothing watched: ' "$tmp/err" &&
+       ! grep -q 'system-heap calls' "$tmp/err"; echo $?)"
+preload_client=./tests/guard_preload_client
+[ -x tests/.libs/guard_preload_client ] && preload_client=./tests/.libs/guard_preload_client
+RTALLOC_GUARD=count LD_PRELOAD=$lib $preload_client 0 >"$tmp/out" 2>"$tmp/err"
+check "an empty rta_rt_enter section: watched, 0 calls" \
+    "$(grep -q '^rtalloc-guard\[[0-9]* guard_preload_client\]: 0 system-heap calls in RT sections$' "$tmp/err"; echo $?)"
+[ $fail = 0 ] || show "$tmp/err"
 exit $fail

@@ -2,15 +2,20 @@
  * the guard) whose one RT section calls from known sites, for the tests
  * of attribution and suppressions (guard_sites.sh).
  *
- *   guard_sites_client N
+ *   guard_sites_client N [fork]
  *
  * In one section: host_ask() N times (libguard_host: calloc+free),
  * hot_site() N times (malloc+free), cold_site() once (calloc+free) and
  * use_regex() once (regcomp+regfree: many calls inside libc, one site).
- * Prints "rt system-heap calls: C", the thread's count. */
+ * Prints "rt system-heap calls: C", the thread's count.  With "fork", a
+ * child forked after the section runs cold_site alone in a section of
+ * its own (2 calls) and exits; the parent waits for it. */
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "rtalloc.h"
 
@@ -52,5 +57,18 @@ int main(int argc, char **argv)
     use_regex();
     rta_rt_leave();
     printf("rt system-heap calls: %llu\n", (unsigned long long)rta_rt_system_allocs());
+    fflush(stdout);
+    if (argc > 2 && strcmp(argv[2], "fork") == 0) {
+        pid_t child = fork();
+        if (child == 0) {
+            rta_rt_enter();
+            cold_site();
+            rta_rt_leave();
+            exit(0);
+        }
+        int status;
+        waitpid(child, &status, 0);
+        printf("child: %d\n", (int)child);
+    }
     return 0;
 }
