@@ -1,0 +1,3 @@
+# file: guard/jack.c
+# bug: the guard counts each JACK cycle twice (issue 18)
+/^void rta__guard_jack_cycle_done(/,/^}/ s/__atomic_add_fetch(&cycles, 1, __ATOMIC_RELAXED);/__atomic_add_fetch(\&cycles, 2, __ATOMIC_RELAXED);/
