@@ -89,8 +89,9 @@ tests=$(make -s -C "$build" mutants-list-tests)
 # run_test TEST LOG LIMIT: runs one test as the serial harness does;
 # prints PASS, SKIP, FAIL or TIMEOUT.
 run_test() {
-    local t=$1 log=$2 limit=$3 rc
-    (cd "$build" && srcdir=$tree timeout -k 10 "$limit" "./$t") >"$log" 2>&1
+    local t=$1 log=$2 limit=$3 rc prog=./$1
+    [ -f "$build/$t" ] || prog=$tree/$t # a script: in the source tree
+    (cd "$build" && srcdir=$tree timeout -k 10 "$limit" "$prog") >"$log" 2>&1
     rc=$?
     case $rc in
     0) echo PASS ;;
