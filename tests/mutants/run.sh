@@ -23,6 +23,8 @@
 #   RTA_MUTANTS_JOBS=2         make -j
 #   RTA_MUTANTS_ALL=1          run every test on each mutant (lists all the
 #                              killers; slower)
+#   RTA_MUTANTS_REUSE=1        with RTA_MUTANTS_DIR: skip the unmutated run,
+#                              reuse its times from an earlier run there
 #   RTA_FUZZ_SECONDS=10        the fuzzer's run inside the suite
 # Usage: tests/mutants/run.sh [SRCDIR]  (make mutants passes it)
 set -uo pipefail
@@ -102,9 +104,15 @@ run_test() {
 }
 
 # The unmutated suite: every test must pass (or skip), and its times set
-# the order and the time limits of the mutant runs.
-note "unmutated suite: $(echo "$tests" | wc -w) tests"
-: >"$work/times"
+# the order and the time limits of the mutant runs.  RTA_MUTANTS_REUSE=1
+# with the RTA_MUTANTS_DIR of an earlier run takes that run's word for it
+# (when only mutants changed since).
+if [ "${RTA_MUTANTS_REUSE:-0}" = 1 ] && [ -s "$work/times" ]; then
+    note "unmutated suite: reusing the times of $work/times"
+    tests=""
+fi
+[ -z "$tests" ] || : >"$work/times"
+[ -z "$tests" ] || note "unmutated suite: $(echo "$tests" | wc -w) tests"
 for t in $tests; do
     s=$(date +%s%N)
     r=$(run_test "$t" "$work/baseline.log" 1800)
