@@ -222,33 +222,37 @@ static inline long tu_read_maps(char *buf, size_t cap)
     return n + 1 < cap ? (long)n : -1;
 }
 
-/* 1 when `after` (a later tu_read_maps) holds a mapping of at least
- * min_bytes that `before` does not hold as such: something was mapped
- * and left (or grew a neighbour).  Smaller changes are not the heap's
- * (valgrind and the libc map for themselves as they go). */
-static inline int tu_maps_grew(const char *before, const char *after, size_t min_bytes)
+/* The first mapping of at least min_bytes that `after` (a later
+ * tu_read_maps) holds and `before` does not hold as such: something was
+ * mapped and left (or grew a neighbour); NULL when there is none.
+ * Smaller changes, and reserved address space, are not the heap's
+ * (valgrind, ASan and the libc map for themselves as they go). */
+static inline const char *tu_maps_grew(const char *before, const char *after, size_t min_bytes)
 {
+    static char line[512];
     for (const char *l = after; *l;) {
         const char *end = strchr(l, '\n');
         size_t len = end ? (size_t)(end - l) : strlen(l);
         unsigned long lo, hi;
-        if (sscanf(l, "%lx-%lx", &lo, &hi) == 2 && hi - lo >= min_bytes) {
-            char line[512];
+        char perms[8];
+        /* Reserved address space (---p: ASan's allocator, guard areas) is
+         * not memory the heap mapped. */
+        if (sscanf(l, "%lx-%lx %7s", &lo, &hi, perms) == 3 && hi - lo >= min_bytes &&
+            strcmp(perms, "---p") != 0) {
             if (len > sizeof line - 2)
                 len = sizeof line - 2;
             memcpy(line, l, len);
             line[len] = '\n';
             line[len + 1] = 0;
             const char *b = strstr(before, line);
-            int found = b && (b == before || b[-1] == '\n');
-            if (!found)
-                return 1;
+            if (!(b && (b == before || b[-1] == '\n')))
+                return line;
         }
         if (!end)
             break;
         l = end + 1;
     }
-    return 0;
+    return NULL;
 }
 
 #endif
