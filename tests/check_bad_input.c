@@ -938,7 +938,9 @@ static void *cacheless_thread(void *arg)
 
 START_TEST(test_more_threads_than_caches)
 {
-    for (int debug = 0; debug < 2; debug++) {
+    /* Release, debug, and release with RTA_FALLBACK_SYSTEM. */
+    for (int mode = 0; mode < 3; mode++) {
+        const int debug = mode == 1, fallback = mode == 2;
         trap_log log;
         rta_config cfg;
         rta_heap *h = NULL;
@@ -950,7 +952,7 @@ START_TEST(test_more_threads_than_caches)
         cfg.pool_bytes = 256u << 10;
         cfg.max_block = 1024;
         cfg.max_threads = 1;
-        cfg.flags = RTA_NO_PREFAULT | (debug ? RTA_DEBUG : 0);
+        cfg.flags = RTA_NO_PREFAULT | (debug ? RTA_DEBUG : 0) | (fallback ? RTA_FALLBACK_SYSTEM : 0);
         cfg.on_trap = record_trap;
         cfg.trap_user = &log;
         memset(&log, 0, sizeof log);
@@ -964,10 +966,21 @@ START_TEST(test_more_threads_than_caches)
         ck_assert_int_eq(pthread_create(&t, NULL, cacheless_thread, &job), 0);
         ck_assert_int_eq(pthread_join(t, NULL), 0);
         ck_assert_int_eq(job.attach_rc, RTA_ERR_NO_CACHE);
-        ck_assert_ptr_null(job.got); /* a miss: NULL, ENOMEM, counted */
-        ck_assert_int_eq(job.got_errno, ENOMEM);
         st = stats_of(h);
-        ck_assert_uint_eq(st.failures, 1);
+        if (fallback) {
+            /* The miss served by the system heap. */
+            ck_assert_ptr_nonnull(job.got);
+            ck_assert_int_eq(rta_owns(h, job.got), 0);
+            ck_assert_uint_eq(st.fallbacks, 1);
+            ck_assert_uint_eq(st.failures, 0);
+            rta_free(h, job.got);
+            ck_assert_uint_eq(stats_of(h).bad_frees, 0);
+        } else {
+            ck_assert_ptr_null(job.got); /* a miss: NULL, ENOMEM, counted */
+            ck_assert_int_eq(job.got_errno, ENOMEM);
+            ck_assert_uint_eq(st.failures, 1);
+            ck_assert_uint_eq(st.fallbacks, 0);
+        }
         ck_assert_uint_eq(st.frees, 1);
         ck_assert_uint_eq(st.remote_frees, 1);
         ck_assert_uint_eq(st.bytes_live, 0);
