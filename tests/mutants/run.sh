@@ -6,8 +6,9 @@
 # longer changes its file, or the mutated tree does not build): an ERROR
 # is neither a kill nor a survivor, it means the mutant needs updating.
 #
-# A mutant is a sed script; its first lines name the file it edits and
-# why the bug matters:
+# A mutant is a sed script; its first lines name the file it edits (or
+# several, where the code may live: the first one the script changes) and
+# the bug:
 #   # file: src/alloc.c
 #   # bug: rta_aligned_alloc fails every alignment above 4096
 #
@@ -136,19 +137,30 @@ survived=0
 errors=0
 for m in "${mutants[@]}"; do
     name=$(basename "$m" .sed)
-    file=$(sed -n 's/^# file: *//p' "$m" | head -n 1)
+    files=$(sed -n 's/^# file: *//p' "$m" | head -n 1)
     bug=$(sed -n 's/^# bug: *//p' "$m" | head -n 1)
-    if [ -z "$file" ] || [ ! -f "$tree/$file" ]; then
+    # The first of the files named that the script changes (code that
+    # moves between files names both places).
+    file=""
+    for f in $files; do
+        [ -f "$tree/$f" ] || continue
+        mkdir -p "$pristine/$(dirname "$f")"
+        [ -f "$pristine/$f" ] || cp -p "$tree/$f" "$pristine/$f"
+        sed -f "$m" "$pristine/$f" >"$tree/$f.mutant"
+        if cmp -s "$pristine/$f" "$tree/$f.mutant"; then
+            rm -f "$tree/$f.mutant"
+        else
+            file=$f
+            break
+        fi
+    done
+    if [ -z "$files" ]; then
         results+=("$name|ERROR: no '# file:' line naming a file of the tree")
         errors=$((errors + 1))
         continue
     fi
-    mkdir -p "$pristine/$(dirname "$file")"
-    [ -f "$pristine/$file" ] || cp -p "$tree/$file" "$pristine/$file"
-    sed -f "$m" "$pristine/$file" >"$tree/$file.mutant"
-    if cmp -s "$pristine/$file" "$tree/$file.mutant"; then
-        rm -f "$tree/$file.mutant"
-        results+=("$name|ERROR: no longer applies (the sed script changes nothing in $file)")
+    if [ -z "$file" ]; then
+        results+=("$name|ERROR: no longer applies (the sed script changes nothing in $files)")
         errors=$((errors + 1))
         continue
     fi
