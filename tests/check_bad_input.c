@@ -38,8 +38,15 @@ extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
 extern void *__libc_realloc(void *, size_t);
 extern void *__libc_memalign(size_t, size_t);
+extern void __libc_free(void *);
 static _Thread_local int watching;
-static _Thread_local unsigned long system_heap_calls;
+static _Thread_local unsigned long system_heap_calls, system_frees;
+
+void free(void *p)
+{
+    system_frees += watching && p;
+    __libc_free(p);
+}
 
 void *malloc(size_t n)
 {
@@ -77,7 +84,7 @@ int posix_memalign(void **out, size_t align, size_t n)
 #else
 #define WATCH_SYSTEM_HEAP 0
 static int watching;
-static unsigned long system_heap_calls;
+static unsigned long system_heap_calls, system_frees;
 #endif
 
 /* 1 where the watch sees the library's calls: not under the sanitizers
@@ -402,7 +409,12 @@ START_TEST(test_huge_size_fallback)
     ck_assert_uint_eq(stats_of(h).fallbacks, 1);
     ck_assert_uint_eq(stats_of(h).failures, 1); /* the calloc */
     ck_assert_uint_eq(stats_of(h).allocs, 0); /* pool calls only */
+    system_frees = 0;
+    watching = 1;
     rta_free(h, p); /* back to the system heap: ASan/valgrind see no leak */
+    watching = 0;
+    if (watch_works())
+        ck_assert_uint_eq(system_frees, 1);
     ck_assert_uint_eq(stats_of(h).bad_frees, 0);
     ck_assert_uint_eq(log.total, 1);
     rta_heap_destroy(h);
@@ -476,7 +488,12 @@ START_TEST(test_free_foreign_release)
     tu_paint(in_arena, 32, 5);
     rta_free(h, outside);
     rta_free(h, on_stack);
+    system_frees = 0;
+    watching = 1;
     rta_free(h, system); /* not ours and not a fallback: never passed to free() */
+    watching = 0;
+    if (watch_works())
+        ck_assert_uint_eq(system_frees, 0);
     rta_free(h, theirs); /* another heap's block */
     rta_free_sized(h, outside, 16);
     rta_free(h, in_arena);
@@ -651,7 +668,12 @@ START_TEST(test_free_fallback_pointer)
     ck_assert_ptr_nonnull(p);
     memset(p, 0x5a, 10000);
     /* Another heap does not take it for its own, nor pass it to free(). */
+    system_frees = 0;
+    watching = 1;
     rta_free(other, p);
+    watching = 0;
+    if (watch_works())
+        ck_assert_uint_eq(system_frees, 0); /* never passed to free() */
     ck_assert_uint_eq(other_log.count[RTA_TRAP_FOREIGN_FREE], 1);
     ck_assert_uint_eq(stats_of(other).bad_frees, 1);
     ck_assert_uint_eq(p[9999], 0x5a);
@@ -682,10 +704,20 @@ START_TEST(test_free_fallback_pointer)
     ck_assert_uint_eq(stats_of(h).fallbacks, 3);
     ck_assert_uint_eq(log.count[RTA_TRAP_FALLBACK], 3);
 
+    system_frees = 0;
+    watching = 1;
     rta_free(h, p); /* to the system heap */
+    watching = 0;
+    if (watch_works())
+        ck_assert_uint_eq(system_frees, 1);
     ck_assert_uint_eq(stats_of(h).bad_frees, 0);
     ck_assert_uint_eq(rta_usable_size(h, p), 0); /* forgotten */
+    system_frees = 0;
+    watching = 1;
     rta_free(h, p); /* a second time: no longer a fallback, so foreign */
+    watching = 0;
+    if (watch_works())
+        ck_assert_uint_eq(system_frees, 0); /* never passed to free() again */
     ck_assert_uint_eq(stats_of(h).bad_frees, 1);
     ck_assert_uint_eq(log.count[RTA_TRAP_FOREIGN_FREE], 1);
     ck_assert_uint_eq(stats_of(h).bytes_live, 0);
