@@ -97,25 +97,53 @@ START_TEST(test_bad_alignment)
 }
 END_TEST
 
+/* Served iff some class within max_block, at least `size` and `align`
+ * big, is a multiple of `align` (doc/BAD-INPUT.md, bad alignment). */
+static int alignment_servable(const rta_stats *st, size_t align, size_t size)
+{
+    size_t need = size < align ? align : size;
+    for (unsigned i = 0; i < st->n_classes; i++)
+        if (st->classes[i].block_size >= need && st->classes[i].block_size % align == 0)
+            return 1;
+    return 0;
+}
+
 START_TEST(test_alignment_above_4096)
 {
     rta_heap *h = tu_small_heap(4 * MiB, 0);
-    /* Allowed "as far as max_block allows": if served, honoured. */
-    for (size_t a = 8192; a <= 64 * KiB; a *= 2) {
-        for (size_t size = 16; size <= a; size *= 8) {
+    const rta_stats st0 = tu_stats(h);
+    const size_t max_block = st0.classes[st0.n_classes - 1].block_size;
+    /* Served "as far as max_block allows": each alignment up to max_block
+     * with the sizes a class can hold; a miss (ENOMEM) beyond. */
+    int served = 0, missed = 0;
+    for (size_t a = 8192; a <= 4 * max_block; a *= 2) {
+        const size_t sizes[] = {1, 16, a / 2, a - 1, a, a + 1, 3 * a / 2, 2 * a};
+        for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+            size_t size = sizes[i];
+            int want = alignment_servable(&st0, a, size);
             errno = 0;
             void *p = rta_aligned_alloc(h, a, size);
-            if (p == NULL) {
-                ck_assert_msg(errno == ENOMEM || errno == EINVAL, "errno %d", errno);
+            if (!want) {
+                ck_assert_msg(p == NULL && errno == ENOMEM,
+                              "align %zu size %zu: no class can serve it, got %p errno %d", a,
+                              size, p, errno);
+                missed++;
                 continue;
             }
+            ck_assert_msg(p != NULL, "align %zu size %zu within max_block %zu refused (errno %d)",
+                          a, size, max_block, errno);
             ck_assert_msg((uintptr_t)p % a == 0, "align %zu size %zu: %p", a, size, p);
             ck_assert_uint_ge(rta_usable_size(h, p), size);
+            memset(p, 0x5a, size);
             rta_free(h, p);
+            served++;
         }
     }
+    ck_assert_int_gt(served, 8); /* 8192 .. max_block really were asked */
+    ck_assert_int_gt(missed, 8); /* and so were the alignments beyond */
     rta_stats st = tu_stats(h);
     ck_assert_uint_eq(st.bytes_live, 0);
+    ck_assert_uint_eq(st.failures, (uint64_t)missed);
     rta_heap_destroy(h);
 }
 END_TEST

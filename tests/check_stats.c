@@ -183,21 +183,23 @@ static size_t slurp(int fd, char *buf, size_t cap)
     return (size_t)n;
 }
 
-/* The line of the report that names `field` contains `value`. */
-static int line_has(const char *text, const char *field, unsigned long long value)
+/* 1 when a line of the report reads exactly "<first> <second> ...":
+ * whole words, so "allocs 7" does not match "allocs 17" nor
+ * "remote_allocs 7". */
+static int has_line(const char *text, const char *first, unsigned long long second)
 {
     char want[32];
-    snprintf(want, sizeof want, "%llu", value);
+    snprintf(want, sizeof want, "%llu", second);
     for (const char *l = text; l && *l;) {
         const char *end = strchr(l, '\n');
         size_t len = end ? (size_t)(end - l) : strlen(l);
-        char line[512];
+        char line[512], w1[128], w2[128];
         if (len >= sizeof line)
             len = sizeof line - 1;
         memcpy(line, l, len);
         line[len] = 0;
-        const char *f = strstr(line, field);
-        if (f && (f == line || f[-1] == ' ' || f[-1] == '\t') && strstr(f, want))
+        if (sscanf(line, "%127s %127s", w1, w2) == 2 && strcmp(w1, first) == 0 &&
+            strcmp(w2, want) == 0)
             return 1;
         l = end ? end + 1 : NULL;
     }
@@ -220,23 +222,39 @@ START_TEST(test_stats_write)
     size_t n = slurp(fd, text, sizeof text);
     ck_assert_uint_gt(n, 100);
     rta_stats st = tu_stats(h);
-    /* The figures first (any wording), then the contract's names. */
-    ck_assert_msg(line_has(text, "allocs", 7), "allocs 7 not in:\n%s", text);
-    ck_assert_msg(line_has(text, "frees", 2), "frees 2 not in:\n%s", text);
-    ck_assert_msg(line_has(text, "failures", 1), "failures 1 not in:\n%s", text);
-    char live_s[32];
-    snprintf(live_s, sizeof live_s, "%zu", st.bytes_live);
-    ck_assert_msg(strstr(text, live_s) != NULL, "bytes_live %s not in:\n%s", live_s, text);
-    /* The 1000 B class shows its block size and 5 live blocks. */
+    /* Each figure on its own line as "<field> <value>", the field
+     * named as in struct rta_stats, the value exactly the one
+     * rta_stats_get gives. */
+    ck_assert_uint_eq(st.allocs, 7);
+    ck_assert_uint_eq(st.frees, 2);
+    ck_assert_uint_eq(st.failures, 1);
+    const struct {
+        const char *name;
+        unsigned long long value;
+    } fields[] = {
+        {"bytes_reserved", st.bytes_reserved},
+        {"bytes_live", st.bytes_live},
+        {"bytes_peak", st.bytes_peak},
+        {"pool_bytes_free", st.pool_bytes_free},
+        {"allocs", st.allocs},
+        {"frees", st.frees},
+        {"remote_frees", st.remote_frees},
+        {"failures", st.failures},
+        {"fallbacks", st.fallbacks},
+        {"bad_frees", st.bad_frees},
+        {"memory_locked", (unsigned long long)st.memory_locked},
+        {"threads_attached", st.threads_attached},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        ck_assert_msg(has_line(text, fields[i].name, fields[i].value),
+                      "no line \"%s %llu\" in:\n%s", fields[i].name, fields[i].value, text);
+    /* The 1000 B class: its block size, then 5 live blocks. */
     int c = tu_class_of(&st, 1000);
+    ck_assert_uint_eq(st.classes[c].live, 5);
     char size_s[32];
     snprintf(size_s, sizeof size_s, "%zu", st.classes[c].block_size);
-    ck_assert_msg(line_has(text, size_s, 5), "class %s with 5 live not in:\n%s", size_s, text);
-    const char *fields[] = {"bytes_reserved", "bytes_live", "bytes_peak",   "allocs",   "frees",
-                            "failures",       "fallbacks",  "remote_frees", "bad_frees"};
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        ck_assert_msg(strstr(text, fields[i]) != NULL, "report lacks the field name %s:\n%s",
-                      fields[i], text);
+    ck_assert_msg(has_line(text, size_s, 5), "no line \"%s 5 ...\" for the class in:\n%s",
+                  size_s, text);
     close(fd);
     for (int i = 2; i < 7; i++)
         rta_free(h, p[i]);

@@ -11,7 +11,7 @@ check_PROGRAMS += tests/check_bad_input tests/soak_short
 noinst_PROGRAMS += tests/soak
 TESTS += tests/check_bad_input tests/soak_short tests/fuzz/run_fuzz.sh
 
-tests_check_bad_input_SOURCES = tests/check_bad_input.c
+tests_check_bad_input_SOURCES = tests/check_bad_input.c tests/test_util.h
 tests_check_bad_input_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_check_bad_input_LDADD = src/librtalloc.la $(CHECK_LIBS)
 

@@ -1,18 +1,19 @@
 #!/bin/sh
 # The JACK demo on a real JACK server: a private jackd with the dummy
-# backend in real-time mode, 48 kHz, 64-frame period (1.3 ms), for 6 s.
-# Asserts the report: cycles within 10% of seconds * rate / period (xruns
-# of the shared machine allowed for, see below), arena
-# resets equal to cycles, zero system-heap calls in the callback, zero
-# page faults in the process thread after a 0.5 s warm-up, exit 0;
-# and that the recorded WAV is well formed, holds exactly the frames the
-# callback rendered, and is not silent (the callback really produced
-# sound while it allocated), and that the outputs were connected to the
-# dummy backend's system:playback ports.  A second, short run records 16-bit PCM.
+# backend in real-time mode, 48 kHz, 64-frame period (1.3 ms).
+# Asserts relations that hold on any machine, never a rate: exit 0; the
+# outputs connected to the dummy backend's system:playback ports; arena
+# resets equal to cycles; zero system-heap calls in the callback; zero page
+# faults in the process thread after a 0.5 s warm-up; the heap's own
+# statistics account for every message and voice, all freed, nothing
+# failed (tests/jack_demo_lib.sh, check_heap_accounts); and a recorded WAV
+# that is well formed, holds exactly cycles x period frames, and is not
+# silent.  The demo runs 2 s, and again for twice as long while too little
+# happened (no cycle, message or voice yet), up to a 62 s hang guard.
+# A second, short run records 16-bit PCM.
 . "$(dirname "$0")/jack_demo_lib.sh"
 
 PERIOD=64
-SECONDS_RUN=6
 out=tests/jack_demo.out
 err=tests/jack_demo.err
 wav=tests/jack_demo.wav
@@ -21,46 +22,48 @@ jack_demo_require_binary
 mkdir -p tests
 jack_demo_start_server "$PERIOD" tests/jack_demo.jackd.log
 
-"$JACK_DEMO" --server "$jack_demo_server" --seconds "$SECONDS_RUN" --record "$wav" \
-    >"$out" 2>"$err"
-rc=$?
-echo "--- rtalloc-jack-demo --server $jack_demo_server --seconds $SECONDS_RUN --record $wav"
-cat "$out"
-sed 's/^/stderr: /' "$err"
-[ "$rc" -eq 0 ] || fail "the demo exited with $rc, expected 0"
-ok "exit status 0"
+seconds=2
+while :; do
+    "$JACK_DEMO" --server "$jack_demo_server" --seconds "$seconds" --record "$wav" \
+        >"$out" 2>"$err"
+    rc=$?
+    echo "--- rtalloc-jack-demo --server $jack_demo_server --seconds $seconds --record $wav"
+    cat "$out"
+    sed 's/^/stderr: /' "$err"
+    [ "$rc" -eq 0 ] || fail "the demo exited with $rc, expected 0"
+    cycles=$(report_value "$out" cycles)
+    received=$(demo_figure "$out" 'freed by the callback \([0-9]*\),')
+    voices=$(demo_figure "$out" 'voices allocated \([0-9]*\),')
+    is_count "$cycles" && is_count "$received" && is_count "$voices" ||
+        fail "report lines missing: cycles '$cycles', messages '$received', voices '$voices'"
+    [ "$cycles" -eq 0 ] || [ "$received" -eq 0 ] || [ "$voices" -eq 0 ] || break
+    # Not a failure of speed: run longer, until the hang guard.
+    [ "$seconds" -lt 32 ] ||
+        fail "after a ${seconds} s run still $cycles cycles, $received messages, $voices voices"
+    seconds=$((seconds * 2))
+    echo "too little happened yet: again for $seconds s"
+done
+ok "exit status 0; $cycles cycles, $received event messages freed by the callback, $voices voices"
 grep -q 'out_left -> system:playback_1$' "$out" && grep -q 'out_right -> system:playback_2$' "$out" ||
     fail "the outputs were not connected to the dummy backend's system:playback_1/2"
 ok "outputs connected to system:playback_1 and _2"
 
-cycles=$(report_value "$out" cycles)
 resets=$(report_value "$out" "arena resets")
 allocs=$(report_value "$out" "system allocations in callback")
-xruns=$(report_value "$out" xruns)
-for v in "$cycles" "$resets" "$allocs" "$xruns"; do
+for v in "$resets" "$allocs"; do
     is_count "$v" || fail "report line missing or not a number: '$v'"
 done
-# The dummy driver is timed by the server's clock: with no xrun it runs
-# exactly rate / period cycles a second.  An xrun (the server's RT thread
-# woke late: on a loaded machine, or with sanitizers) makes it restart its
-# timeline from "now", which costs about one cycle; so the lower bound
-# counts xruns with cycles.  On a quiet machine xruns are ~0 and this is
-# plainly "within 10%".
-expected=$((SECONDS_RUN * JACK_DEMO_RATE / PERIOD))
-low=$((expected * 9 / 10))
-high=$((expected * 11 / 10))
-[ "$cycles" -le "$high" ] || fail "cycles $cycles > $high (expected about $expected)"
-[ $((cycles + xruns)) -ge "$low" ] && [ "$cycles" -ge $((expected / 2)) ] ||
-    fail "cycles $cycles (+ $xruns xruns) not within 10% of $expected"
-ok "cycles $cycles, expected about $expected ($SECONDS_RUN s x $JACK_DEMO_RATE Hz / $PERIOD), xruns $xruns"
 [ "$resets" -eq "$cycles" ] || fail "arena resets $resets != cycles $cycles"
 ok "arena resets $resets == cycles"
+arena_resets=$(awk '/^  frame_arena:$/ { on = 1 } on && $1 == "resets" { print $2; exit }' "$out")
+[ "$arena_resets" = "$cycles" ] || fail "the heap's frame_arena resets '$arena_resets' != cycles $cycles"
 [ "$allocs" -eq 0 ] || fail "$allocs system-heap calls in the callback"
 if jack_demo_sanitized; then
     ok "zero system-heap calls counted (sanitizer build: the sanitizer's malloc hides calls from the guard)"
 else
     ok "zero system-heap calls in the callback"
 fi
+check_heap_accounts "$out"
 
 # The heap is locked and prefaulted, the scratch is in the arena: once
 # warmed up, the process thread must not touch a page for the first time.
@@ -82,15 +85,6 @@ echo "$times" | grep -Eq '^[0-9]+\.[0-9]/[0-9]+\.[0-9]/[0-9]+\.[0-9]$' ||
 echo "$times" | awk -F/ '{ exit !($1 > 0 && $1 <= $2 && $2 <= $3) }' ||
     fail "callback times not ordered 0 < p50 <= p99 <= max: $times"
 ok "callback time us p50/p99/max: $times"
-tail_lines=$(sed -n '/^callback time us/,$p' "$out" | wc -l)
-[ "$tail_lines" -gt 1 ] || fail "no rta_stats_write report after the five lines"
-
-# The messages and voices really went through the pools.
-received=$(sed -n 's/.*freed by the callback \([0-9]*\),.*/\1/p' "$out")
-voices=$(sed -n 's/.*voices allocated \([0-9]*\),.*/\1/p' "$out")
-is_count "$received" && [ "$received" -gt 0 ] || fail "no event message reached the callback"
-is_count "$voices" && [ "$voices" -gt 0 ] || fail "no voice was allocated"
-ok "$received event messages freed by the callback, $voices voices allocated"
 
 # check_wav FILE TAG BITS HEADER_BYTES CYCLES: header fields, size, frames
 # == CYCLES * PERIOD (none dropped), peak and RMS of the samples.
@@ -128,6 +122,7 @@ check_wav "$wav" 3 32 58 "$cycles"
     --record-format s16 >"$out" 2>"$err"
 rc=$?
 [ "$rc" -eq 0 ] || { cat "$out" "$err"; fail "the 16-bit recording run exited with $rc"; }
+check_heap_accounts "$out"
 check_wav "$wav" 1 16 44 "$(report_value "$out" cycles)"
 rm -f "$wav"
 exit 0

@@ -6,6 +6,9 @@
 # the end, report exactly the malloc and free calls it made in the callback,
 # and exit 1.  This is what makes the zero of
 # tests/jack_demo.sh mean something: the same counter does see mallocs.
+# No rate is assumed: the trap-mode run may last 60 s (a hang guard: the
+# first malloc ends it), the count-mode run is repeated for twice as long
+# while --naughty has not called malloc yet.
 . "$(dirname "$0")/jack_demo_lib.sh"
 
 out=tests/jack_demo_naughty.out
@@ -18,7 +21,7 @@ mkdir -p tests
 jack_demo_start_server 64 tests/jack_demo_naughty.jackd.log
 
 # Trap mode (the default: RTALLOC_GUARD unset).
-env -u RTALLOC_GUARD "$JACK_DEMO" --server "$jack_demo_server" --seconds 5 --no-connect \
+env -u RTALLOC_GUARD "$JACK_DEMO" --server "$jack_demo_server" --seconds 60 --no-connect \
     --naughty >"$out" 2>"$err"
 rc=$?
 echo "--- rtalloc-jack-demo --naughty (trap mode): exit $rc"
@@ -30,17 +33,23 @@ grep -q '^cycles: ' "$out" && fail "the demo reached its report: it was not stop
 ok "--naughty trapped: exit $rc, guard report on stderr"
 
 # Count mode: runs through, counts, fails its own verdict.
-RTALLOC_GUARD=count "$JACK_DEMO" --server "$jack_demo_server" --seconds 2 --no-connect \
-    --naughty >"$out" 2>"$err"
-rc=$?
-echo "--- RTALLOC_GUARD=count rtalloc-jack-demo --naughty: exit $rc"
-cat "$out"
-sed 's/^/stderr: /' "$err"
+seconds=2
+while :; do
+    RTALLOC_GUARD=count "$JACK_DEMO" --server "$jack_demo_server" --seconds "$seconds" \
+        --no-connect --naughty >"$out" 2>"$err"
+    rc=$?
+    echo "--- RTALLOC_GUARD=count rtalloc-jack-demo --naughty --seconds $seconds: exit $rc"
+    cat "$out"
+    sed 's/^/stderr: /' "$err"
+    allocs=$(report_value "$out" "system allocations in callback")
+    mallocs=$(sed -n 's/.*--naughty called malloc \([0-9]*\) times.*/\1/p' "$out")
+    is_count "$allocs" && is_count "$mallocs" || fail "count mode: report lines missing"
+    [ "$mallocs" -eq 0 ] || break
+    [ "$rc" -eq 0 ] || fail "count mode: exit $rc although --naughty has not called malloc yet"
+    [ "$seconds" -lt 32 ] || fail "count mode: --naughty never called malloc in a $seconds s run"
+    seconds=$((seconds * 2))
+done
 [ "$rc" -eq 1 ] || fail "count mode: exit $rc, expected 1"
-allocs=$(report_value "$out" "system allocations in callback")
-mallocs=$(sed -n 's/.*--naughty called malloc \([0-9]*\) times.*/\1/p' "$out")
-is_count "$allocs" && is_count "$mallocs" || fail "count mode: report lines missing"
-[ "$mallocs" -gt 0 ] || fail "count mode: --naughty never called malloc"
 # Each --naughty step is one malloc and one free: both are system-heap calls.
 [ "$allocs" -eq $((2 * mallocs)) ] ||
     fail "count mode: $allocs system-heap calls counted for $mallocs malloc/free pairs"

@@ -6,3 +6,4 @@ include tests/demo.mk
 include tests/hardening.mk
 include tests/process.mk
 include tests/lv2.mk
+include tests/mutants.mk

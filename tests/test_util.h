@@ -11,9 +11,12 @@
 
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rtalloc.h"
 
@@ -179,6 +182,77 @@ static inline int tu_run(Suite *s)
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+/* As tu_run, for a program that left out tests which cannot measure
+ * here: when the others pass it exits 77 (SKIP) naming what was not
+ * run, so the gap shows in the log instead of passing unmeasured.
+ * `skipped` is "" when nothing was left out. */
+static inline int tu_run_skipping(Suite *s, const char *program, const char *skipped)
+{
+    int rc = tu_run(s);
+    if (rc != EXIT_SUCCESS || skipped == NULL || skipped[0] == 0)
+        return rc;
+    fprintf(stderr, "SKIP: %s: the other tests passed, but not run here:%s\n", program, skipped);
+    return 77;
+}
+
+/* 1 under valgrind: .ci/hardening.sh sets RTA_UNDER_VALGRIND, and
+ * valgrind's preloaded core shows in LD_PRELOAD anyway. */
+static inline int tu_under_valgrind(void)
+{
+    const char *preload = getenv("LD_PRELOAD");
+    return getenv("RTA_UNDER_VALGRIND") != NULL || (preload && strstr(preload, "vgpreload"));
+}
+
+/* The text of /proc/self/maps into buf (NUL-terminated), read with
+ * open/read so the reading itself maps nothing (stdio would malloc).
+ * Returns its length, or -1. */
+static inline long tu_read_maps(char *buf, size_t cap)
+{
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    size_t n = 0;
+    ssize_t r;
+    while (n + 1 < cap && (r = read(fd, buf + n, cap - 1 - n)) > 0)
+        n += (size_t)r;
+    close(fd);
+    buf[n] = 0;
+    return n + 1 < cap ? (long)n : -1;
+}
+
+/* The first mapping of at least min_bytes that `after` (a later
+ * tu_read_maps) holds and `before` does not hold as such: something was
+ * mapped and left (or grew a neighbour); NULL when there is none.
+ * Smaller changes, and reserved address space, are not the heap's
+ * (valgrind, ASan and the libc map for themselves as they go). */
+static inline const char *tu_maps_grew(const char *before, const char *after, size_t min_bytes)
+{
+    static char line[512];
+    for (const char *l = after; *l;) {
+        const char *end = strchr(l, '\n');
+        size_t len = end ? (size_t)(end - l) : strlen(l);
+        unsigned long lo, hi;
+        char perms[8];
+        /* Reserved address space (---p: ASan's allocator, guard areas) is
+         * not memory the heap mapped. */
+        if (sscanf(l, "%lx-%lx %7s", &lo, &hi, perms) == 3 && hi - lo >= min_bytes &&
+            strcmp(perms, "---p") != 0) {
+            if (len > sizeof line - 2)
+                len = sizeof line - 2;
+            memcpy(line, l, len);
+            line[len] = '\n';
+            line[len + 1] = 0;
+            const char *b = strstr(before, line);
+            if (!(b && (b == before || b[-1] == '\n')))
+                return line;
+        }
+        if (!end)
+            break;
+        l = end + 1;
+    }
+    return NULL;
 }
 
 #endif
