@@ -249,7 +249,8 @@ RTA_API uint64_t rta_rt_note_system_alloc(void);
  * while one thread allocates and frees its own blocks; otherwise they are
  * a lower bound: the highest of each thread's own peak (from threads whose
  * blocks no other thread freed), a class's live count at each refill of a
- * thread cache, and every live figure a read saw. */
+ * thread cache, and every live figure a read saw.  With RTA_PROFILE every
+ * peak is exact (see "capacity you can prove" below). */
 
 typedef struct rta_class_stats {
     size_t block_size;

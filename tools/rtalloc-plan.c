@@ -378,7 +378,7 @@ int main(int argc, char **argv)
     }
 
     printf("\n/* rtalloc-plan: no allocation fails while each class stays within its peak,\n"
-           " * the frame arena within %llu B and at most %llu threads hold caches. */\n",
+           " * the frame arena within %llu B and at most %llu thread(s) hold caches. */\n",
            (unsigned long long)arena, (unsigned long long)n);
     printf("rta_config cfg;\nrta_config_defaults(&cfg);\n");
     printf("cfg.pool_bytes = %zu; /* %llu spans of %llu B */\n", cfg.pool_bytes,
