@@ -10,3 +10,4 @@ tests_check_profile_CFLAGS = $(AM_CFLAGS) @CHECK_CFLAGS@
 tests_check_profile_LDADD = src/librtalloc.la @CHECK_LIBS@
 tests_capacity_adversary_SOURCES = tests/capacity_adversary.c
 tests_capacity_adversary_LDADD = src/librtalloc.la
+CLEANFILES += tests/jack_demo_profile.json tests/jack_demo_profile.out.plan
