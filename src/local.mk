@@ -13,9 +13,11 @@ src_librtalloc_la_SOURCES = \
 	src/fallback.c \
 	src/fmt.c \
 	src/heap.c \
+	src/options.c \
 	src/os.c \
 	src/pool.c \
 	src/profile.c \
+	src/process.c \
 	src/remote.c \
 	src/reserve.c \
 	src/rt.c \

@@ -128,6 +128,7 @@ static void on_thread_exit(void *unused)
 static void make_key(void)
 {
     pthread_key_create(&exit_key, on_thread_exit);
+    pthread_atfork(rta__tcache_fork_prepare, rta__tcache_fork_parent, rta__tcache_fork_child);
 }
 
 static inline void cpu_relax(void)
@@ -237,4 +238,36 @@ void rta__registry_remove(struct rta_heap *h)
         s->heap = NULL;
         s->cache = NULL;
     }
+}
+
+/* fork(): the child has one thread, the one that forked.  Caches held (or
+ * borrowed for a free) by the parent's other threads would stay claimed
+ * forever, since no thread is left to exit and give them back; the child
+ * releases them as those threads' exits would have, so it can run as many
+ * threads as its parent could.  The registry lock is held across fork()
+ * so the child never inherits it locked by a thread that is gone.  Blocks
+ * of the released caches stay valid and any thread may free them. */
+void rta__tcache_fork_prepare(void)
+{
+    pthread_mutex_lock(&registry_lock);
+}
+
+void rta__tcache_fork_parent(void)
+{
+    pthread_mutex_unlock(&registry_lock);
+}
+
+void rta__tcache_fork_child(void)
+{
+    for (struct rta_heap *h = registry; h; h = h->registry_next) {
+        const struct rta__cache *mine = rta__cache_find(h);
+        for (unsigned i = 0; i < h->max_threads; i++) {
+            struct rta__cache *c = rta__cache_at(h, i);
+            if (c == mine || atomic_load_explicit(&c->claimed, memory_order_relaxed) == 0)
+                continue;
+            rta__pool_unpark_all(h, c);
+            atomic_store_explicit(&c->claimed, 0, memory_order_release);
+        }
+    }
+    pthread_mutex_unlock(&registry_lock);
 }

@@ -47,4 +47,16 @@ elif ! grep -q "not exact" "$dir/plain.err"; then
 else
     echo "ok: rtalloc-plan refuses a profile whose peaks are not exact"
 fi
+# The process heap: RTALLOC_OPTIONS=profile=1,stats=PATH.json writes the
+# JSON profile at exit, and rtalloc-plan takes it.
+if [ -x ./tests/process_heap_print ]; then
+    RTALLOC_OPTIONS=profile=1,stats=$dir/proc.json ./tests/process_heap_print >/dev/null 2>&1 ||
+        fail "process heap with profile=1 did not run"
+    if grep -q '"profile": true' "$dir/proc.json" 2>/dev/null &&
+        "$PLAN" "$dir/proc.json" >/dev/null; then
+        echo "ok: RTALLOC_OPTIONS=profile=1,stats=PATH.json: an exact profile rtalloc-plan takes"
+    else
+        fail "stats=PATH.json with profile=1: no exact JSON profile ($(head -c 200 "$dir/proc.json" 2>&1))"
+    fi
+fi
 exit $status

@@ -36,6 +36,18 @@ tests_libguard_early_la_SOURCES = tests/guard_early_lib.c
 tests_libguard_early_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -rpath /nowhere
 tests_libguard_early_la_LIBADD = src/librtalloc.la
 
+# guard_sites.sh: attribution of calls to sites and modules, and
+# RTALLOC_GUARD_SUPPRESS, _ALLOW, _EXIT_CODE, on a plain program whose
+# "host library" allocates on its behalf.
+check_PROGRAMS += tests/guard_sites_client
+TESTS += tests/guard_sites.sh
+EXTRA_DIST += tests/guard_sites.sh
+check_LTLIBRARIES += tests/libguard_host.la
+tests_libguard_host_la_SOURCES = tests/guard_host_lib.c
+tests_libguard_host_la_LDFLAGS = $(AM_LDFLAGS) -avoid-version -rpath /nowhere
+tests_guard_sites_client_SOURCES = tests/guard_sites_client.c
+tests_guard_sites_client_LDADD = tests/libguard_host.la src/librtalloc.la
+
 # A plain program (no rtalloc, no guard linked) for the preload test.
 tests_guard_preload_client_SOURCES = tests/guard_preload_client.c
 tests_guard_preload_client_LDADD = src/librtalloc.la

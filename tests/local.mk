@@ -5,3 +5,4 @@ include tests/guard.mk
 include tests/demo.mk
 include tests/hardening.mk
 include tests/capacity.mk
+include tests/process.mk
