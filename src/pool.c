@@ -75,6 +75,9 @@ static void span_init(struct rta_heap *h, struct rta__cache *c, struct rta__span
     s->listed = 0;
     s->on_partial = 0;
     s->free = NULL;
+    s->divmagic = h->class_divmagic[cls];
+    s->neg_size = -(uint64_t)h->class_size[cls];
+    s->cc = &c->cls[cls];
     s->prev = s->next = NULL;
     RTA__BUMP(c->cls[cls].spans, 1);
     RTA__STORE(s->cls, cls + 1);
@@ -189,10 +192,15 @@ static int reclaim_cache(struct rta_heap *h, struct rta__cache *c, unsigned *bud
 /* The reserve is empty.  Spans may hold nothing but blocks other threads
  * freed and nobody collected yet, in this cache or in a cache no thread
  * holds (its thread exited).  Collect them and give an empty one back, so
- * memory freed by one class or thread can serve another.  Bounded: at
- * most RTA__RECLAIM_BUDGET collections, one look at each cache's parked
- * spans and one borrow attempt per cache (max_threads and classes are
- * constants of the heap), whatever the number of spans or threads. */
+ * memory freed by one class or thread can serve another (frees into a
+ * cache no thread holds are remote frees like any other: they wait on its
+ * pending lists for the next thread to claim it, or for this pass).
+ * Bounded: at most RTA__RECLAIM_BUDGET collections of two atomic
+ * exchanges each; one compare-and-swap on each span a cache names as
+ * parked, stale names included (max_threads * classes loads); one borrow
+ * attempt per cache (max_threads and classes are constants of the heap),
+ * whatever the number of spans or threads.  A borrowed cache is marked 2,
+ * which a claimer waits out (tcache.c). */
 static int reclaim(struct rta_heap *h, struct rta__cache *c)
 {
     unsigned budget = RTA__RECLAIM_BUDGET;
