@@ -3,3 +3,4 @@
 bin_PROGRAMS += tools/rtalloc-plan
 tools_rtalloc_plan_SOURCES = tools/rtalloc-plan.c
 tools_rtalloc_plan_LDADD = src/librtalloc.la
+EXTRA_DIST += doc/CAPACITY.md

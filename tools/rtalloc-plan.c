@@ -200,7 +200,6 @@ static int load(struct profile *p, const char *path)
     size_t n = fread(buf, 1, sizeof buf, f);
     fclose(f);
     struct reader r = {.s = buf, .i = 0, .n = n, .err = 0, .p = p};
-    uint64_t v;
     ws(&r);
     if (r.i < r.n && buf[r.i] == '{') {
         r.i++;
@@ -208,7 +207,6 @@ static int load(struct profile *p, const char *path)
     } else {
         r.err = 1;
     }
-    (void)v;
     if (r.err || n == sizeof buf) {
         fprintf(stderr, "rtalloc-plan: %s: not a profile (rta_stats_write_json output) near byte %zu\n",
                 path, r.i);
