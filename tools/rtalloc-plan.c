@@ -311,6 +311,12 @@ int main(int argc, char **argv)
         }
     }
     uint64_t n = threads ? threads : threads_peak ? threads_peak : 1;
+    if (threads && threads < threads_peak)
+        fprintf(stderr,
+                "rtalloc-plan: warning: --threads %llu is below the %llu threads the profiles "
+                "saw: the promise holds only while at most %llu hold caches\n",
+                (unsigned long long)threads, (unsigned long long)threads_peak,
+                (unsigned long long)threads);
 
     printf("Derivation (the argument: doc/CAPACITY.md)\n");
     printf("  profiles: %d; threads holding caches N = %llu (%s); span S = %llu B\n", n_prof,
