@@ -473,7 +473,8 @@ int main(int argc, char **argv)
 
     if (profile) {
         FILE *f = fopen(profile, "w");
-        if (!f || rta_stats_write_json(w.heap, fileno(f)) != 0 || fclose(f) != 0) {
+        int bad = !f || rta_stats_write_json(w.heap, fileno(f)) != 0;
+        if ((f && fclose(f) != 0) || bad) {
             fprintf(stderr, "game_loop: --profile %s: cannot write it\n", profile);
             failed = 1;
         } else {

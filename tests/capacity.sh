@@ -47,6 +47,15 @@ elif ! grep -q "not exact" "$dir/plain.err"; then
 else
     echo "ok: rtalloc-plan refuses a profile whose peaks are not exact"
 fi
+# README's workflow on the game-loop example: profile, plan, ship.
+if ./examples/game_loop --frames 300 --profile "$dir/game.json" >/dev/null &&
+    opts=$("$PLAN" "$dir/game.json" | sed -n 's/^RTALLOC_OPTIONS=//p') && [ -n "$opts" ] &&
+    ./examples/game_loop --frames 300 --heap "$opts" >"$dir/game.out"; then
+    echo "ok: game_loop --profile, rtalloc-plan, game_loop --heap $opts"
+else
+    fail "game_loop: profile, plan, ship"
+fi
+
 # The process heap: RTALLOC_OPTIONS=profile=1,stats=PATH.json writes the
 # JSON profile at exit, and rtalloc-plan takes it.
 if [ -x ./tests/process_heap_print ]; then
