@@ -158,8 +158,8 @@ RTA_API void rta_thread_detach(rta_heap *h);
  * Bounds.  Owner thread, cache hit: rta_malloc pops the current span's
  * free list, rta_free and rta_free_sized push onto the block's span list
  * after checking the pointer against the span descriptors; a fixed run of
- * loads, stores and branches (on x86-64 about 35 and 45 instructions,
- * bench/icount.sh), no atomic read-modify-write: wait-free.  When the
+ * loads, stores and branches (on x86-64 about 40 instructions each, see
+ * doc/PERFORMANCE.md), no atomic read-modify-write: wait-free.  When the
  * class's current span emptied and was parked, the next allocation takes
  * it back with one uncontended compare-and-swap.  A miss (the current
  * span's list is empty) does at most, once each: link up to 16 never-used

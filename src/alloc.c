@@ -278,8 +278,12 @@ static inline __attribute__((always_inline)) void free_fast(rta_heap *h, void *p
     s->free = p;
     RTA__ADD(cc->frees, 1);
     RTA__ADD(c->owned_live_bytes, s->neg_size);
-    if (RTA__UNLIKELY(--s->used == 0 || !s->listed))
-        rta__pool_free_slow(h, c, s, RTA__LOAD(s->cls) - 1);
+    if (RTA__UNLIKELY(--s->used == 0 || !s->listed)) {
+        if (s->used == 0 && s == cc->current)
+            rta__park_current(cc, s); /* a class that empties every cycle */
+        else
+            rta__pool_free_slow(h, c, s, RTA__LOAD(s->cls) - 1);
+    }
     return;
 slow:
     free_block(h, p, sized);

@@ -141,8 +141,10 @@ struct rta__class_cache {
      * allocs - frees counts those frees as live, and owned_peak is no
      * longer a lower bound of the true peak. */
     _Atomic uint32_t remote_seen;
+    uint32_t park_token; /* rta__park_token of this cache and class */
     /* To 128 bytes: the fast paths find a class's cache with one shift. */
-    uint64_t pad_[7];
+    uint32_t pad32_;
+    uint64_t pad_[6];
 };
 _Static_assert(sizeof(struct rta__class_cache) == 128, "class cache: 128 bytes");
 
@@ -454,7 +456,7 @@ rta__unpark(struct rta__cache *c, struct rta__class_cache *cc, unsigned cls)
     if (!s)
         return NULL;
     atomic_store_explicit(&cc->parked, NULL, memory_order_relaxed);
-    uint32_t token = rta__park_token(c, cls);
+    uint32_t token = cc->park_token;
     if (RTA__UNLIKELY(!atomic_compare_exchange_strong_explicit(
             &s->park, &token, 0, memory_order_acquire, memory_order_relaxed))) {
         if (cc->current == s)
@@ -526,6 +528,17 @@ static inline __attribute__((always_inline)) void rta__pool_free_local(struct rt
      * a free block again. */
     if (RTA__UNLIKELY(--s->used == 0 || !s->listed))
         rta__pool_free_slow(h, c, s, cls);
+}
+
+/* The free that empties the class's current span parks it in place (see
+ * pool.c): it stops counting as the cache's, and any thread may steal it
+ * from now on. */
+static inline __attribute__((always_inline)) void rta__park_current(struct rta__class_cache *cc,
+                                                                    struct rta__span *s)
+{
+    RTA__STORE(cc->spans, RTA__LOAD(cc->spans) - 1);
+    atomic_store_explicit(&s->park, cc->park_token, memory_order_release);
+    atomic_store_explicit(&cc->parked, s, memory_order_release);
 }
 
 #endif /* RTA_INTERNAL_H */

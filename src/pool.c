@@ -16,7 +16,7 @@
  * thread.  A free on the owner thread pushes the block on its span's
  * list; a span none of whose blocks is live any more goes back to the
  * reserve at once, so its memory can serve any class and any thread (or
- * is parked, which keeps that promise more cheaply: see park()). */
+ * is parked, which keeps that promise more cheaply: see "Parking"). */
 #include "internal.h"
 
 #define RTA__CARVE_BATCH 16 /* never-used blocks linked per refill, at most */
@@ -108,14 +108,6 @@ static void span_release(struct rta_heap *h, struct rta__class_cache *cc, struct
  * owner that finds its span stolen forgets it without touching it.  Only
  * a current span is ever parked; another span that empties goes back to
  * the reserve at once. */
-static void park(struct rta__cache *c, struct rta__class_cache *cc, struct rta__span *s,
-                 unsigned cls)
-{
-    RTA__STORE(cc->spans, RTA__LOAD(cc->spans) - 1);
-    atomic_store_explicit(&s->park, rta__park_token(c, cls), memory_order_release);
-    atomic_store_explicit(&cc->parked, s, memory_order_release);
-}
-
 static struct rta__span *unpark(struct rta__cache *c, struct rta__class_cache *cc, unsigned cls)
 {
     return rta__unpark(c, cc, cls);
@@ -329,7 +321,7 @@ void rta__pool_free_slow(struct rta_heap *h, struct rta__cache *c, struct rta__s
     if (s->used != 0) {
         partial_push(cc, s);
     } else if (s == cc->current) {
-        park(c, cc, s, cls);
+        rta__park_current(cc, s);
     } else {
         unlist_empty(cc, s);
         span_release(h, cc, s);
