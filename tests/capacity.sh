@@ -7,6 +7,8 @@
 # paths and on the owner fast paths.  Then the same schedule with one
 # span fewer than it held at once must fail: the adversary really needed
 # what it held, so the planned figure is measured against a real need.
+# The last scenario, random, is 4 threads churning at random within the
+# peaks, half the frees remote: real interleavings, zero failures.
 # Also: rtalloc-plan refuses a profile whose peaks are not exact.
 ADV=${ADV:-./tests/capacity_adversary}
 PLAN=${PLAN:-./tools/rtalloc-plan}
@@ -19,7 +21,7 @@ fail() {
     status=1
 }
 
-for s in one-class staircase cross-thread n-threads orphans; do
+for s in one-class staircase cross-thread n-threads orphans random; do
     "$ADV" profile "$s" "$dir/$s.json" || { fail "$s: profile run"; continue; }
     "$PLAN" "$dir/$s.json" >"$dir/$s.plan" || { fail "$s: rtalloc-plan"; continue; }
     opts=$(sed -n 's/^RTALLOC_OPTIONS=//p' "$dir/$s.plan")
@@ -31,6 +33,8 @@ for s in one-class staircase cross-thread n-threads orphans; do
         continue
     fi
     cat "$dir/$s.out"
+    # random is not a constructed worst case: what it holds varies by run.
+    [ "$s" = random ] && continue
     needed=$(sed -n 's/.*needed-spans //p' "$dir/$s.out")
     less=$("$ADV" spans "$s" "$opts" $((needed - 1))) || { fail "$s: spans run"; continue; }
     echo "$less"

@@ -333,12 +333,117 @@ static void orphans(void)
         spawn(take_over);
 }
 
+/* random: 4 threads churn 6 classes at random, half of the frees from
+ * another thread (through a mailbox), each class held within its peak by
+ * a budget taken before the allocation and given back after the free (a
+ * wider window than the profile's count, so the heap's count stays
+ * within the peak too).  Not a constructed worst case: real interleavings
+ * for the spans in flight and the reserve's races.  Fixed seeds. */
+#define RND_CLASSES 6
+#define RND_THREADS 4
+#define RND_SLOTS 256
+#define RND_OWN 2048
+static const size_t rnd_size[RND_CLASSES] = {16, 48, 128, 512, 2048, 8192};
+static const long rnd_peak[RND_CLASSES] = {3000, 2000, 800, 300, 60, 20};
+static long rnd_budget[RND_CLASSES];
+static void *rnd_box[RND_SLOTS];
+static unsigned long rnd_ops = 150000;
+
+static uint64_t rnd_next(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+static int class_of_block(void *p)
+{
+    size_t u = rta_usable_size(heap, p);
+    for (int k = 0; k < RND_CLASSES; k++)
+        if (rnd_size[k] == u)
+            return k;
+    return -1;
+}
+
+static void rnd_free(void *p)
+{
+    int k = class_of_block(p);
+    xfree(p);
+    __atomic_sub_fetch(&rnd_budget[k], 1, __ATOMIC_SEQ_CST);
+}
+
+static void random_body(unsigned self, struct team *t)
+{
+    if (!attacking) {
+        /* Every class to its peak at once on one thread; all attached. */
+        static void *v[RND_CLASSES][3000];
+        if (self == 0)
+            for (int k = 0; k < RND_CLASSES; k++)
+                alloc_n(v[k], (size_t)rnd_peak[k], rnd_size[k]);
+        phase(t);
+        if (self == 0)
+            for (int k = 0; k < RND_CLASSES; k++)
+                free_n(v[k], (size_t)rnd_peak[k]);
+        return;
+    }
+    void *own[RND_OWN];
+    size_t n = 0;
+    uint64_t seed = 0x9E3779B97F4A7C15ull * (self + 1);
+    for (unsigned long i = 0; i < rnd_ops; i++) {
+        uint64_t r = rnd_next(&seed);
+        int k = (int)(r % RND_CLASSES);
+        if ((r >> 8) % 2 == 0 && n < RND_OWN) {
+            if (__atomic_add_fetch(&rnd_budget[k], 1, __ATOMIC_SEQ_CST) > rnd_peak[k]) {
+                __atomic_sub_fetch(&rnd_budget[k], 1, __ATOMIC_SEQ_CST);
+                continue;
+            }
+            void *p = xalloc(rnd_size[k]);
+            if (!p) {
+                __atomic_sub_fetch(&rnd_budget[k], 1, __ATOMIC_SEQ_CST);
+                continue;
+            }
+            /* Half go to another thread to free. */
+            void *expect = NULL;
+            unsigned slot = (unsigned)((r >> 16) % RND_SLOTS);
+            if ((r >> 12) % 2 == 0 &&
+                __atomic_compare_exchange_n(&rnd_box[slot], &expect, p, 0, __ATOMIC_ACQ_REL,
+                                            __ATOMIC_RELAXED))
+                continue;
+            own[n++] = p;
+        } else if ((r >> 9) % 2 == 0) {
+            void *p = __atomic_exchange_n(&rnd_box[(r >> 16) % RND_SLOTS], NULL, __ATOMIC_ACQ_REL);
+            if (p)
+                rnd_free(p);
+        } else if (n > 0) {
+            size_t j = (size_t)((r >> 20) % n);
+            rnd_free(own[j]);
+            own[j] = own[--n];
+        }
+    }
+    while (n > 0)
+        rnd_free(own[--n]);
+    phase(t);
+    if (self == 0)
+        for (unsigned s = 0; s < RND_SLOTS; s++)
+            if (rnd_box[s]) {
+                rnd_free(rnd_box[s]);
+                rnd_box[s] = NULL;
+            }
+}
+static void random_churn(void)
+{
+    if (getenv("RTA_CAPACITY_OPS"))
+        rnd_ops = strtoul(getenv("RTA_CAPACITY_OPS"), NULL, 10);
+    run_team(RND_THREADS, random_body);
+}
+
 static const struct scenario {
     const char *name;
     void (*run)(void);
 } scenarios[] = {
     {"one-class", one_class},   {"staircase", staircase}, {"cross-thread", cross_thread},
-    {"n-threads", nthreads},    {"orphans", orphans},
+    {"n-threads", nthreads},    {"orphans", orphans},       {"random", random_churn},
 };
 
 static const struct scenario *find(const char *name)
