@@ -64,9 +64,8 @@ void rta__profile_free(struct rta_heap *h, unsigned cls)
 void rta__profile_arena(struct rta_arena *a, size_t used)
 {
     size_t cur = atomic_load_explicit(&a->peak, memory_order_relaxed);
-    while (used > cur && !atomic_compare_exchange_weak_explicit(&a->peak, &cur, used,
-                                                                memory_order_relaxed,
-                                                                memory_order_relaxed))
+    while (used > cur && !atomic_compare_exchange_weak_explicit(
+                             &a->peak, &cur, used, memory_order_relaxed, memory_order_relaxed))
         ;
 }
 
@@ -75,9 +74,9 @@ void rta__profile_claimed(struct rta_heap *h)
     struct rta__profile *p = &h->prof;
     uint32_t now = atomic_fetch_add_explicit(&p->threads_now, 1, memory_order_relaxed) + 1;
     uint32_t cur = atomic_load_explicit(&p->threads_peak, memory_order_relaxed);
-    while (now > cur && !atomic_compare_exchange_weak_explicit(&p->threads_peak, &cur, now,
-                                                               memory_order_relaxed,
-                                                               memory_order_relaxed))
+    while (now > cur &&
+           !atomic_compare_exchange_weak_explicit(&p->threads_peak, &cur, now, memory_order_relaxed,
+                                                  memory_order_relaxed))
         ;
 }
 

@@ -326,7 +326,7 @@ static void orphans(void)
     else
         free_n(mine, ORPHAN_P);
     spawn(alloc_and_exit);
-    free_n(orph, ORPHAN_P); /* remote frees into the orphaned cache */
+    free_n(orph, ORPHAN_P);        /* remote frees into the orphaned cache */
     alloc_n(mine, ORPHAN_P, 1024); /* my pending frees, collected */
     free_n(mine, ORPHAN_P);
     if (attacking)
@@ -442,8 +442,8 @@ static const struct scenario {
     const char *name;
     void (*run)(void);
 } scenarios[] = {
-    {"one-class", one_class},   {"staircase", staircase}, {"cross-thread", cross_thread},
-    {"n-threads", nthreads},    {"orphans", orphans},       {"random", random_churn},
+    {"one-class", one_class}, {"staircase", staircase}, {"cross-thread", cross_thread},
+    {"n-threads", nthreads},  {"orphans", orphans},     {"random", random_churn},
 };
 
 static const struct scenario *find(const char *name)
@@ -548,8 +548,7 @@ int main(int argc, char **argv)
             /* Same span size as the planned heap: cut the span count. */
             pool = (size_t)strtoull(argv[4], NULL, 10) * prof.span_bytes;
             int outside = attack(sc, argv[3], pool, RTA_PROFILE, &prof, &st);
-            printf("%s: %zu spans: %lu failures\n", sc->name, pool / st.span_bytes,
-                   failures_seen);
+            printf("%s: %zu spans: %lu failures\n", sc->name, pool / st.span_bytes, failures_seen);
             return outside ? 1 : 0;
         }
         int outside = attack(sc, argv[3], pool, RTA_PROFILE, &prof, &st);
@@ -559,7 +558,8 @@ int main(int argc, char **argv)
                "of arenas), failures %lu, stats failures %llu\n",
                sc->name, pool, pool / st.span_bytes, needed, st.spans_peak, st.arena_pool_bytes,
                fails, (unsigned long long)st.failures);
-        printf("%s: needed-spans %zu\n", sc->name, st.spans_peak + st.arena_pool_bytes / st.span_bytes);
+        printf("%s: needed-spans %zu\n", sc->name,
+               st.spans_peak + st.arena_pool_bytes / st.span_bytes);
         rta_heap_destroy(heap);
         if (argc > 4 && !strcmp(argv[4], "fast")) {
             /* Again on the owner fast paths (no profile), spans counted

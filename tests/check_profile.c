@@ -192,12 +192,19 @@ START_TEST(test_write_json)
         if (depth == 0)
             ck_assert_uint_ge(i, n - 2);
     }
-    const char *want[] = {"\"bytes_reserved\": ", "\"bytes_live\": 32", "\"bytes_peak\": 32",
-                          "\"allocs\": 1", "\"failures\": 0", "\"remote_frees\": 0",
-                          "\"memory_locked\": false", "\"classes\": [",
+    const char *want[] = {"\"bytes_reserved\": ",
+                          "\"bytes_live\": 32",
+                          "\"bytes_peak\": 32",
+                          "\"allocs\": 1",
+                          "\"failures\": 0",
+                          "\"remote_frees\": 0",
+                          "\"memory_locked\": false",
+                          "\"classes\": [",
                           "{\"block_size\": 32, \"live\": 1, \"peak\": 1, \"capacity\": ",
                           "\"frame_arena\": {\"used\": 1000, \"peak\": 1000, \"capacity\": 4096",
-                          "\"threads_peak\": 1", "\"profile\": true", "\"span_bytes\": ",
+                          "\"threads_peak\": 1",
+                          "\"profile\": true",
+                          "\"span_bytes\": ",
                           "\"max_block\": 65536"};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         ck_assert_msg(strstr(buf, want[i]) != NULL, "missing %s in %s", want[i], buf);

@@ -208,7 +208,8 @@ static int load(struct profile *p, const char *path)
         r.err = 1;
     }
     if (r.err || n == sizeof buf) {
-        fprintf(stderr, "rtalloc-plan: %s: not a profile (rta_stats_write_json output) near byte %zu\n",
+        fprintf(stderr,
+                "rtalloc-plan: %s: not a profile (rta_stats_write_json output) near byte %zu\n",
                 path, r.i);
         return -1;
     }
@@ -227,7 +228,8 @@ static int load(struct profile *p, const char *path)
         return -1;
     }
     if (!p->max_block || !p->span_bytes || !p->n_classes) {
-        fprintf(stderr, "rtalloc-plan: %s: not a profile: max_block, span_bytes or classes missing\n",
+        fprintf(stderr,
+                "rtalloc-plan: %s: not a profile: max_block, span_bytes or classes missing\n",
                 path);
         return -1;
     }
@@ -351,8 +353,7 @@ int main(int argc, char **argv)
     printf("  + spans carved by rta_arena_create (arena_pool_bytes %llu B): %llu\n",
            (unsigned long long)arena_pool, (unsigned long long)arena_spans);
     printf("  = %llu spans; pool_bytes = %llu * %llu = %llu B\n", (unsigned long long)total,
-           (unsigned long long)total, (unsigned long long)span,
-           (unsigned long long)(total * span));
+           (unsigned long long)total, (unsigned long long)span, (unsigned long long)(total * span));
     /* A frame arena the program had but never used keeps a minimal one, so
      * rta_heap_arena does not turn NULL under it. */
     uint64_t arena_bytes = arena ? arena : arena_cap ? 64 : 0;
