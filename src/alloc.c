@@ -83,7 +83,7 @@ static __attribute__((noinline)) void *malloc_unpark(rta_heap *h, struct rta__ca
                                                      unsigned cls, size_t size)
 {
     struct rta__class_cache *cc = &c->cls[cls];
-    if (RTA__UNLIKELY(!rta__unpark(c, cc, cls)))
+    if (RTA__UNLIKELY(!rta__unpark(cc)))
         return malloc_refill(h, c, cls, size);
     void *b = rta__span_take(cc->current);
     if (RTA__UNLIKELY(b == NULL))

@@ -45,7 +45,7 @@
 #define RTA__FALLBACK_PROBES 32u
 #define RTA__RECLAIM_BUDGET 64 /* collections a failing refill may make */
 #define RTA__NO_OWNER UINT32_MAX
-#define RTA__GRANULE_SHIFT 4   /* 16-byte granules for the debug bitmap */
+#define RTA__GRANULE_SHIFT 4 /* 16-byte granules for the debug bitmap */
 
 /* Relaxed counters written by one thread and read by any: a load and a
  * store, never a read-modify-write, so the owner pays no lock prefix. */
@@ -104,9 +104,9 @@ struct rta__span {
     void *free; /* owner's free list, linked through the blocks */
     /* Copies of the class's figures for the free fast path (set with the
      * class, read only by the owner). */
-    uint64_t divmagic;                /* h->class_divmagic[cls] */
-    uint64_t neg_size;                /* -(uint64_t)h->class_size[cls] */
-    struct rta__class_cache *cc;      /* the owner's cache of the class */
+    uint64_t divmagic;           /* h->class_divmagic[cls] */
+    uint64_t neg_size;           /* -(uint64_t)h->class_size[cls] */
+    struct rta__class_cache *cc; /* the owner's cache of the class */
     /* Remote frees: low 32 bits head block index + 1, high 32 bits count. */
     _Atomic uint64_t remote __attribute__((aligned(RTA__CACHELINE)));
     _Atomic(void *) remote_tail; /* first block pushed since last empty */
@@ -130,8 +130,8 @@ struct rta__class_cache {
     struct rta__span *current; /* &rta__no_span when there is none */
     /* Owner-written statistics (single writer: see RTA__ADD). */
     _Atomic uint64_t allocs;
-    _Atomic uint64_t frees;      /* frees this thread made, local or remote */
-    _Atomic uint64_t owned_peak; /* highest allocs - frees seen by an allocation */
+    _Atomic uint64_t frees;              /* frees this thread made, local or remote */
+    _Atomic uint64_t owned_peak;         /* highest allocs - frees seen by an allocation */
     struct rta__span *partial;           /* spans with free blocks, not current */
     struct rta__span *pending_private;   /* taken from `pending`, not yet collected */
     _Atomic(struct rta__span *) pending; /* spans with remote frees (MPSC) */
@@ -337,8 +337,8 @@ struct rta__tls_last {
     uint64_t serial;
     struct rta__cache *cache;
 };
-extern __thread struct rta__tls_last rta__tls_last
-    __attribute__((tls_model("initial-exec"))) RTA__HIDDEN;
+extern __thread struct rta__tls_last rta__tls_last __attribute__((tls_model("initial-exec")))
+RTA__HIDDEN;
 
 /* The calling thread's cache in h, or NULL; never claims one. */
 static inline __attribute__((always_inline)) struct rta__cache *
@@ -380,7 +380,6 @@ void rta__debug_leak_report(struct rta_heap *h) RTA__HIDDEN;
 
 /* ---- trap.c ---- */
 void rta__trap(const struct rta_heap *h, int kind, size_t size, const void *ptr) RTA__HIDDEN;
-
 
 /* ---- profile.c (RTA_PROFILE heaps never take the owner fast paths) ---- */
 void rta__profile_init(struct rta_heap *h, const rta_config *cfg) RTA__HIDDEN;
@@ -450,7 +449,7 @@ static inline uint32_t rta__park_token(const struct rta__cache *c, unsigned cls)
  * span again; or NULL when a thread stole it (the class then has no
  * current span) or none is parked. */
 static inline __attribute__((always_inline)) struct rta__span *
-rta__unpark(struct rta__cache *c, struct rta__class_cache *cc, unsigned cls)
+rta__unpark(struct rta__class_cache *cc)
 {
     struct rta__span *s = atomic_load_explicit(&cc->parked, memory_order_relaxed);
     if (!s)

@@ -110,7 +110,9 @@ static void span_release(struct rta_heap *h, struct rta__class_cache *cc, struct
  * the reserve at once. */
 static struct rta__span *unpark(struct rta__cache *c, struct rta__class_cache *cc, unsigned cls)
 {
-    return rta__unpark(c, cc, cls);
+    (void)c;
+    (void)cls;
+    return rta__unpark(cc);
 }
 
 /* Takes one parked span of any cache and class for the reserve.  Bounded
@@ -243,8 +245,7 @@ static void *take_or_carve(struct rta_heap *h, struct rta__span *s, unsigned cls
 
 /* A block from the cache's own spans of the class: the partial list or
  * one pending span; NULL when neither has one. */
-static void *take_own(struct rta_heap *h, struct rta__cache *c, struct rta__class_cache *cc,
-                      unsigned cls)
+static void *take_own(struct rta_heap *h, struct rta__class_cache *cc, unsigned cls)
 {
     struct rta__span *s = cc->partial;
     if (s) {
@@ -287,7 +288,7 @@ void *rta__pool_refill(struct rta_heap *h, struct rta__cache *c, unsigned cls)
         s->listed = 0;
         cc->current = &rta__no_span;
     }
-    void *b = take_own(h, c, cc, cls);
+    void *b = take_own(h, cc, cls);
     if (b)
         return b;
     s = rta__reserve_take(h);
@@ -297,7 +298,7 @@ void *rta__pool_refill(struct rta_heap *h, struct rta__cache *c, unsigned cls)
          * class that arrived since take_own looked are on the partial
          * list now, so look again rather than fail with free blocks at
          * hand. */
-        b = take_own(h, c, cc, cls);
+        b = take_own(h, cc, cls);
         if (b)
             return b;
         if (got)
