@@ -170,7 +170,8 @@ RTA_API void rta_thread_detach(rta_heap *h);
  * two exchanges each, in this cache and in caches no thread holds, each
  * borrowed with one compare-and-swap; one compare-and-swap on each parked
  * span a cache names, stale names included: max_threads * classes loads),
- * then a second look at its own lists and a second try at the reserve.
+ * then a second look at its own lists and, when the pass gave a span
+ * back, a second try at the reserve.
  * No miss reads another thread's counters.  Aligned allocation adds at
  * most 4 size-class probes.  The free that empties a span parks it when
  * it is the current span (three stores), else gives it to the reserve

@@ -22,6 +22,9 @@
  *       of the class (before: a free landing between the refill's look at
  *       its pending frees and the reclaim pass was collected by the pass
  *       onto the partial list, and the refill returned NULL anyway)
+ *   parked_current_span_stolen  a thread steals another's parked current
+ *       span when the reserve runs dry; the owner must notice and leave it
+ *       alone (the parking protocol of pool.c)
  *
  * White box: the last two look into the heap through src/internal.h. */
 #include "internal.h"
@@ -333,6 +336,85 @@ START_TEST(refill_fails_only_when_empty)
 }
 END_TEST
 
+/* ---- a parked current span, stolen ------------------------------------ */
+
+#define STEAL_MAX 1024
+static void *stolen_into[STEAL_MAX];
+
+struct steal_job {
+    rta_heap *h;
+    size_t n;
+};
+
+static void *fill_until_dry(void *arg)
+{
+    struct steal_job *j = arg;
+    ck_assert_int_eq(rta_thread_attach(j->h), 0);
+    while (j->n < STEAL_MAX && (stolen_into[j->n] = rta_malloc(j->h, 1024)) != NULL) {
+        memset(stolen_into[j->n], (int)(j->n & 0xff), 1024);
+        j->n++;
+    }
+    /* One free block in each span (of this thread's class): a thread that
+     * wrongly took one of these spans for its own would now get a block. */
+    for (size_t i = 63; i < j->n; i += 64) {
+        rta_free(j->h, stolen_into[i]);
+        stolen_into[i] = NULL;
+    }
+    return NULL;
+}
+
+static void *free_filled(void *arg)
+{
+    struct steal_job *j = arg;
+    for (size_t i = 0; i < j->n; i++)
+        rta_free(j->h, stolen_into[i]); /* NULL: freed already */
+    return NULL;
+}
+
+START_TEST(parked_current_span_stolen)
+{
+    /* Four spans.  This thread's 64 B class empties: its current span is
+     * parked in place.  Another thread fills the pool with 1 KiB blocks,
+     * stealing the parked span when the reserve runs dry.  This thread's
+     * next allocation must find its span gone and leave it alone. */
+    rta_config cfg = tu_config(256 * KiB, 0);
+    cfg.max_threads = 2;
+    cfg.max_block = 1024;
+    rta_heap *h = tu_create(&cfg);
+    void *p = rta_malloc(h, 64);
+    ck_assert_ptr_nonnull(p);
+    rta_free(h, p);
+    rta_stats st = tu_stats(h);
+    ck_assert_uint_eq(st.pool_bytes_free, 256 * KiB); /* parked counts as free */
+
+    struct steal_job j = {.h = h};
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, fill_until_dry, &j), 0);
+    pthread_join(t, NULL);
+    ck_assert_uint_eq(j.n, 4 * 64); /* all four spans, the stolen one too */
+
+    errno = 0;
+    p = rta_malloc(h, 64);
+    ck_assert_msg(p == NULL, "got %p from a span this thread no longer owns", p);
+    ck_assert_int_eq(errno, ENOMEM);
+    for (size_t i = 0; i < j.n; i++) {
+        const unsigned char *b = stolen_into[i];
+        for (size_t k = 0; b && k < 1024; k++)
+            ck_assert_msg(b[k] == (i & 0xff), "block %zu byte %zu changed", i, k);
+    }
+    ck_assert_int_eq(pthread_create(&t, NULL, free_filled, &j), 0);
+    pthread_join(t, NULL);
+    p = rta_malloc(h, 64); /* the other thread's spans came back */
+    ck_assert_ptr_nonnull(p);
+    rta_free(h, p);
+    st = tu_stats(h);
+    ck_assert_uint_eq(st.bytes_live, 0);
+    ck_assert_uint_eq(st.allocs, j.n + 2);
+    ck_assert_uint_eq(st.failures, 2); /* the other thread's last try, and ours */
+    rta_heap_destroy(h);
+}
+END_TEST
+
 /* ---- the size-class table ---------------------------------------------- */
 
 /* The contract's classes: 16..128 by 16, then four per doubling. */
@@ -370,6 +452,7 @@ static Suite *races_suite(void)
     tcase_add_test(tc, free_never_blocks_claim);
     tcase_add_test(tc, refill_reads_no_other_cache);
     tcase_add_test(tc, refill_fails_only_when_empty);
+    tcase_add_test(tc, parked_current_span_stolen);
     tcase_add_test(tc, fast_path_classes);
     suite_add_tcase(s, tc);
     return s;
