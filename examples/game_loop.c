@@ -348,14 +348,54 @@ static void print_arena(const char *name, const rta_arena *a)
 
 /* ---- the loop ------------------------------------------------------------ */
 
+/* --heap: the RTALLOC_OPTIONS line rtalloc-plan prints (pool=, arena=,
+ * max_block=, threads=, in bytes).  0 on success. */
+static int apply_plan(rta_config *cfg, const char *s)
+{
+    while (*s) {
+        char key[16];
+        unsigned long long v;
+        int n = 0;
+        if (sscanf(s, "%15[a-z_]=%llu%n", key, &v, &n) != 2)
+            return -1;
+        if (strcmp(key, "pool") == 0)
+            cfg->pool_bytes = (size_t)v;
+        else if (strcmp(key, "arena") == 0)
+            cfg->arena_bytes = (size_t)v;
+        else if (strcmp(key, "max_block") == 0)
+            cfg->max_block = (size_t)v;
+        else if (strcmp(key, "threads") == 0)
+            cfg->max_threads = (unsigned)v;
+        else
+            return -1;
+        s += n;
+        if (*s == ',')
+            s++;
+        else if (*s)
+            return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     unsigned frames = DEFAULT_FRAMES;
-    if (argc == 3 && strcmp(argv[1], "--frames") == 0 && atoi(argv[2]) > 0) {
-        frames = (unsigned)atoi(argv[2]);
-    } else if (argc != 1) {
-        fprintf(stderr, "usage: %s [--frames N]\n", argv[0]);
-        return 2;
+    const char *profile = NULL, *plan = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (i + 1 < argc && strcmp(argv[i], "--frames") == 0 && atoi(argv[i + 1]) > 0)
+            frames = (unsigned)atoi(argv[++i]);
+        else if (i + 1 < argc && strcmp(argv[i], "--profile") == 0)
+            profile = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--heap") == 0)
+            plan = argv[++i];
+        else {
+            fprintf(stderr,
+                    "usage: %s [--frames N] [--profile FILE.json] [--heap RTALLOC_OPTIONS]\n"
+                    "  --profile  exact peaks (RTA_PROFILE) written as JSON for rtalloc-plan\n"
+                    "  --heap     the pool=,arena=,max_block=,threads= line rtalloc-plan prints\n",
+                    argv[0]);
+            return 2;
+        }
     }
 
     /* Set-up, not real-time: the heap, its frame arena, and a second arena
@@ -364,6 +404,13 @@ int main(int argc, char **argv)
     rta_config_defaults(&cfg);
     cfg.pool_bytes = 4u << 20;
     cfg.arena_bytes = ARENA_BYTES;
+    if (plan && apply_plan(&cfg, plan) != 0) {
+        fprintf(stderr, "game_loop: --heap: not an RTALLOC_OPTIONS line of rtalloc-plan: %s\n",
+                plan);
+        return 2;
+    }
+    if (profile)
+        cfg.flags |= RTA_PROFILE;
     struct world w = {.rng = 0x243F6A8885A308D3ull};
     int rc = rta_heap_create(&w.heap, &cfg);
     if (rc != 0) {
@@ -423,6 +470,17 @@ int main(int argc, char **argv)
     fflush(stdout);
     if (rta_stats_write(w.heap, STDOUT_FILENO) != 0)
         failed = 1;
+
+    if (profile) {
+        FILE *f = fopen(profile, "w");
+        int bad = !f || rta_stats_write_json(w.heap, fileno(f)) != 0;
+        if ((f && fclose(f) != 0) || bad) {
+            fprintf(stderr, "game_loop: --profile %s: cannot write it\n", profile);
+            failed = 1;
+        } else {
+            printf("profile written to %s (rtalloc-plan %s)\n", profile, profile);
+        }
+    }
 
     rta_stats st;
     rta_stats_get(w.heap, &st);

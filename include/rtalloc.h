@@ -54,7 +54,9 @@ enum {
     RTA_LOCK_MEMORY = 1u << 0,     /* mlock the region; create fails if it can't */
     RTA_NO_PREFAULT = 1u << 1,     /* skip touching every page at create */
     RTA_FALLBACK_SYSTEM = 1u << 2, /* on pool miss, use malloc (counted) */
-    RTA_DEBUG = 1u << 3            /* trap misses, poison, detect bad frees */
+    RTA_DEBUG = 1u << 3,           /* trap misses, poison, detect bad frees */
+    RTA_PROFILE = 1u << 4          /* exact peaks whichever thread frees, for
+                                      rtalloc-plan; slower (see statistics) */
 };
 
 enum {
@@ -98,6 +100,9 @@ typedef struct rta_config {
     size_t memory_bytes;  /* (embedded, no mmap); NULL: map our own */
     rta_trap_fn on_trap;  /* NULL: write a report to stderr, abort() */
     void *trap_user;
+    /* Capacity (doc/CAPACITY.md): when the reserve's free spans fall
+     * below this many bytes, rta_low_water() says so.  0: no signal. */
+    size_t low_water_bytes;
 } rta_config;
 
 #define RTA_MAX_CLASSES 64
@@ -269,7 +274,8 @@ RTA_API uint64_t rta_rt_note_system_alloc(void);
  * is never counted without its allocation).  Peaks are exact while one
  * thread allocates and frees its own blocks; otherwise they are a lower
  * bound: the highest of each thread's own peak (from threads whose blocks
- * no other thread freed) and every live figure a read saw. */
+ * no other thread freed) and every live figure a read saw.  With RTA_PROFILE
+ * every peak is exact (see "capacity you can prove" below). */
 
 typedef struct rta_class_stats {
     size_t block_size;
@@ -298,6 +304,13 @@ typedef struct rta_stats {
     /* fields below may grow */
     size_t pool_bytes_free;    /* reserve not held by any class or arena */
     unsigned threads_attached; /* caches claimed now */
+    /* Capacity (doc/CAPACITY.md). */
+    unsigned threads_peak; /* most caches claimed at once */
+    int profile;           /* 1: RTA_PROFILE, every peak above is exact */
+    size_t span_bytes;     /* the unit the pools take from the reserve */
+    size_t spans_peak;     /* most spans out of the reserve at once
+                              (RTA_PROFILE or low_water_bytes; else 0) */
+    size_t arena_pool_bytes; /* reserve carved by rta_arena_create */
 } rta_stats;
 
 /* O(max_threads * classes) loads, no lock, no system call. */
@@ -307,6 +320,50 @@ RTA_API void rta_arena_stats_get(const rta_arena *a, rta_arena_stats *out);
  * malloc, no stdio).  0, or -1 with errno on a write error.  Not RT-safe
  * (it writes to a file). */
 RTA_API int rta_stats_write(const rta_heap *h, int fd);
+
+/* ---- capacity you can prove (doc/CAPACITY.md) ----------------------------
+ *
+ * RTA_PROFILE makes every peak of rta_stats exact, whichever thread frees:
+ * a block is live from the start of the call that allocates it to the end
+ * of the call that frees it, and each class, the pools (bytes) and every
+ * arena keep the highest such count they ever had.  It costs one atomic
+ * add on a shared counter per allocation and per free, a compare-and-swap
+ * when a peak rises, and the owner fast paths are off (every call takes
+ * the checked path): for a profiling run, not for the show.
+ *
+ * rtalloc-plan turns profiles into a configuration that cannot fail:
+ * with cfg.max_threads = N caches, a class k of peak P_k live blocks and
+ * B_k blocks per span holds at most N * ceil(P_k / B_k) spans at any time
+ * (each cache takes a span only when every block of its spans of the class
+ * is live, and emptied spans are parked only as the cache's current span,
+ * which is one of them); spans given back by other threads are in flight
+ * for at most N - 1 of them at once.  So
+ *
+ *   pool_bytes = span_bytes * (N * sum_k ceil(P_k / B_k) + N - 1)
+ *                + arena_pool_bytes
+ *
+ * serves every allocation while each class stays within its peak, the
+ * frame arena within its peak, and at most N threads hold caches.  The
+ * argument, step by step, is in doc/CAPACITY.md. */
+
+/* Writes rta_stats as one JSON object: every field above by its name,
+ * "classes" as an array of {block_size, live, peak, capacity}, "frame_arena"
+ * as an object, plus "threads_peak", "profile" (true when the peaks are
+ * exact), "max_block", "max_threads", "span_bytes", "spans_peak" and
+ * "arena_pool_bytes".  The input of rtalloc-plan.  write(2) from a stack
+ * buffer, no malloc.  0, or -1 with errno (EBADF, EIO, ..., EINVAL for a
+ * NULL heap).  Not RT-safe (it writes to a file); any thread. */
+RTA_API int rta_stats_write_json(const rta_heap *h, int fd);
+
+/* The low-water signal: 1 when the reserve's free spans (never used, or
+ * given back; parked spans count as used) are below cfg.low_water_bytes
+ * now or fell below it since the previous call, else 0 (always 0 without
+ * a threshold or for NULL).  Clears the "fell below" record.  Meant for a
+ * non-real-time thread that polls (a host's UI or watchdog) to warn
+ * before anything fails.  Any thread, RT-safe: one atomic exchange and a
+ * few loads, no lock.  The record is kept by the refills that take spans
+ * from the reserve (one atomic add each while a threshold is set). */
+RTA_API int rta_low_water(rta_heap *h);
 
 /* ---- the process heap (set-up on first call, then any thread, O(1)) ------
  *
@@ -333,6 +390,8 @@ RTA_API int rta_stats_write(const rta_heap *h, int fd);
  *                   calls in RT sections" at exit (when N > 0, or always
  *                   when rt=count was given)               default count
  *   stats=stderr|PATH  rta_stats_write's report at exit  default none
+ *                   (PATH ending in .json: rta_stats_write_json's)
+ *   profile=0|1     RTA_PROFILE: exact peaks, for rtalloc-plan  default 0
  *
  * An unknown key or a bad value: one line on stderr naming the item, and
  * the default is kept for it.  In the process heap a miss never traps (the

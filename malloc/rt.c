@@ -61,8 +61,9 @@ void rta__malloc_report(const char *stats)
         rta__fmt_flush(&f, 2);
         f.len = 0;
     }
-    if (!stats[0])
-        return;
+    size_t len = strlen(stats);
+    if (!stats[0] || (len > 5 && strcmp(stats + len - 5, ".json") == 0))
+        return; /* a JSON profile (rta_stats_write_json) stays one object */
     rta__fmt_str(&f, "  system_path_calls ");
     rta__fmt_u64(&f, __atomic_load_n(&system_calls, __ATOMIC_RELAXED));
     rta__fmt_str(&f, "\n  system_path_calls_in_rt ");

@@ -36,9 +36,15 @@ static inline __attribute__((always_inline)) void *class_alloc(rta_heap *h, unsi
         if (!c)
             return miss(h, align, size);
     }
+    /* A profiled heap counts the block live before taking it (profile.c). */
+    if (RTA__UNLIKELY(rta__profiling(h)))
+        rta__profile_alloc(h, cls);
     void *p = rta__pool_alloc(h, c, cls);
-    if (RTA__UNLIKELY(p == NULL))
+    if (RTA__UNLIKELY(p == NULL)) {
+        if (rta__profiling(h))
+            rta__profile_unalloc(h, cls);
         return miss(h, align, size);
+    }
     if (RTA__UNLIKELY(rta__debug(h))) {
         rta__debug_mark_alloc(h, p);
         rta__debug_poison(p, h->class_size[cls], RTA__POISON_ALLOC);
@@ -217,6 +223,8 @@ static __attribute__((noinline)) void free_block(rta_heap *h, void *p, size_t si
     uint32_t owner = RTA__LOAD(s->owner);
     if (RTA__LIKELY(c && c->index == owner)) {
         rta__pool_free_local(h, c, s, (unsigned)cls, p);
+        if (RTA__UNLIKELY(rta__profiling(h)))
+            rta__profile_free(h, (unsigned)cls);
         return;
     }
     if (RTA__UNLIKELY(owner >= h->max_threads)) {
@@ -230,6 +238,10 @@ static __attribute__((noinline)) void free_block(rta_heap *h, void *p, size_t si
      * moment (a claimer would find it taken); the next holder of the
      * cache, or a reclaim pass when the reserve runs dry, collects it. */
     rta__remote_free(h, s, (unsigned)cls, p, rta__div(off, h->class_divmagic[cls]));
+    /* Counted free only now that the block is on its span's remote stack
+     * and the span on its owner's pending list (profile.c). */
+    if (RTA__UNLIKELY(rta__profiling(h)))
+        rta__profile_free(h, (unsigned)cls);
     if (c) {
         RTA__BUMP(c->cls[cls].frees, 1);
         RTA__BUMP(c->remote_frees, 1);

@@ -81,6 +81,8 @@ RTA_API void *rta_arena_alloc(rta_arena *a, size_t size, size_t align)
         end = start + size;
     } while (!atomic_compare_exchange_weak_explicit(&a->used, &cur, end, memory_order_relaxed,
                                                     memory_order_relaxed));
+    if (RTA__UNLIKELY(a->heap->flags & RTA_PROFILE))
+        rta__profile_arena(a, end); /* exact peak, not only at resets */
     return a->base + start;
 }
 

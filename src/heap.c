@@ -85,7 +85,8 @@ static unsigned ceil_log2(size_t v)
 static int plan(const rta_config *cfg, struct layout *l)
 {
     if ((cfg->flags &
-         ~(unsigned)(RTA_LOCK_MEMORY | RTA_NO_PREFAULT | RTA_FALLBACK_SYSTEM | RTA_DEBUG)) != 0 ||
+         ~(unsigned)(RTA_LOCK_MEMORY | RTA_NO_PREFAULT | RTA_FALLBACK_SYSTEM | RTA_DEBUG |
+                      RTA_PROFILE)) != 0 ||
         cfg->pool_bytes == 0 || cfg->max_block == 0 || cfg->max_threads == 0 ||
         cfg->max_threads > RTA__MAX_THREADS_LIMIT || cfg->pool_bytes >= LIMIT_BYTES ||
         cfg->arena_bytes >= LIMIT_BYTES || (cfg->memory == NULL) != (cfg->memory_bytes == 0))
@@ -165,6 +166,7 @@ static void init_heap(struct rta_heap *h, const rta_config *cfg, const struct la
     if (cfg->flags & RTA_DEBUG)
         h->debug_bits = (_Atomic uint64_t *)(meta + l->off_debug);
     rta__reserve_init(h);
+    rta__profile_init(h, cfg);
     if (l->arena_bytes) {
         h->has_frame_arena = 1;
         rta__arena_init(&h->frame_arena, h, pool + l->pool_bytes, l->arena_bytes);

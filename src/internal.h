@@ -175,6 +175,21 @@ struct rta_arena {
     struct rta_heap *heap;
 };
 
+/* ---- profile.c: exact peaks, thread and span counts, low water ---- */
+struct rta__profile_class {
+    _Atomic uint64_t live; /* allocations begun - frees completed */
+    _Atomic uint64_t peak;
+};
+struct rta__profile {
+    struct rta__profile_class cls[RTA_MAX_CLASSES];
+    _Atomic uint64_t bytes_live, bytes_peak;
+    _Atomic uint32_t threads_now, threads_peak; /* caches claimed */
+    _Atomic uint64_t spans_out, spans_peak;     /* taken from the reserve */
+    uint64_t low_water_spans;                   /* threshold, in spans */
+    int track_spans;                            /* profile or low water */
+    _Atomic uint32_t low_water_hit;
+};
+
 /* ---- the heap ---- */
 struct rta_heap {
     uint64_t serial; /* unique for the life of the process */
@@ -227,6 +242,8 @@ struct rta_heap {
     int has_frame_arena;
 
     struct rta_heap *registry_next;
+
+    struct rta__profile prof; /* profile.c */
 };
 
 static inline struct rta__cache *rta__cache_at(const struct rta_heap *h, unsigned i)
@@ -363,6 +380,22 @@ void rta__debug_leak_report(struct rta_heap *h) RTA__HIDDEN;
 
 /* ---- trap.c ---- */
 void rta__trap(const struct rta_heap *h, int kind, size_t size, const void *ptr) RTA__HIDDEN;
+
+/* ---- profile.c (RTA_PROFILE heaps never take the owner fast paths) ---- */
+void rta__profile_init(struct rta_heap *h, const rta_config *cfg) RTA__HIDDEN;
+void rta__profile_alloc(struct rta_heap *h, unsigned cls) RTA__HIDDEN;
+void rta__profile_unalloc(struct rta_heap *h, unsigned cls) RTA__HIDDEN;
+void rta__profile_free(struct rta_heap *h, unsigned cls) RTA__HIDDEN;
+void rta__profile_arena(struct rta_arena *a, size_t used) RTA__HIDDEN;
+void rta__profile_claimed(struct rta_heap *h) RTA__HIDDEN;
+void rta__profile_released(struct rta_heap *h) RTA__HIDDEN;
+void rta__profile_span_taken(struct rta_heap *h) RTA__HIDDEN;
+void rta__profile_span_given(struct rta_heap *h) RTA__HIDDEN;
+void rta__profile_stats(const struct rta_heap *h, rta_stats *out) RTA__HIDDEN;
+static inline int rta__profiling(const struct rta_heap *h)
+{
+    return (h->flags & RTA_PROFILE) != 0;
+}
 
 /* ---- arena.c ---- */
 void rta__arena_init(struct rta_arena *a, struct rta_heap *h, char *base,

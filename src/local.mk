@@ -16,11 +16,13 @@ src_librtalloc_la_SOURCES = \
 	src/options.c \
 	src/os.c \
 	src/pool.c \
+	src/profile.c \
 	src/process.c \
 	src/remote.c \
 	src/reserve.c \
 	src/rt.c \
 	src/sizeclass.c \
 	src/stats.c \
+	src/stats_json.c \
 	src/tcache.c \
 	src/trap.c

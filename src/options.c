@@ -126,6 +126,11 @@ static int apply(struct rta__options *o, const char *item, size_t len, int fd)
         if (size == 0 || size > RTA__MAX_THREADS_LIMIT)
             goto bad_value;
         o->cfg.max_threads = (unsigned)size;
+    } else if (equals(item, klen, "profile")) {
+        /* Exact peaks for rtalloc-plan (doc/CAPACITY.md). */
+        if ((b = parse_bool(v, vlen)) < 0)
+            goto bad_value;
+        set_flag(&o->cfg.flags, RTA_PROFILE, b);
     } else if (equals(item, klen, "lock") || equals(item, klen, "prefault") ||
                equals(item, klen, "debug")) {
         if ((b = parse_bool(v, vlen)) < 0)

@@ -70,7 +70,12 @@ static void write_stats_at_exit(void)
         rta__fmt_flush(&f, 2);
         return;
     }
-    (void)rta_stats_write(h, fd);
+    /* stats=PATH.json: the JSON profile rtalloc-plan reads. */
+    size_t len = strlen(options.stats);
+    if (len > 5 && strcmp(options.stats + len - 5, ".json") == 0)
+        (void)rta_stats_write_json(h, fd);
+    else
+        (void)rta_stats_write(h, fd);
     close(fd);
 }
 

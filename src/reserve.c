@@ -19,24 +19,40 @@ void rta__reserve_init(struct rta_heap *h)
     atomic_init(&h->reserve_bounds, PACK(0, h->n_spans));
 }
 
+/* Empty is reported only when it was true at one moment: the free stack
+ * is read empty, then the never-used range, then the stack's head again;
+ * every push and pop changes the head's tag, so an unchanged head was
+ * empty all along, and the range never grows back.  Otherwise a span
+ * given back between the two reads while another thread took the last
+ * never-used one would make a refill fail with a span in the reserve,
+ * which the capacity bound (doc/CAPACITY.md) does not allow.  A retry
+ * means another thread's take or give succeeded: lock-free. */
 struct rta__span *rta__reserve_take(struct rta_heap *h)
 {
-    uint64_t head = atomic_load_explicit(&h->reserve_head, memory_order_acquire);
-    while (IDX(head) != 0) {
-        struct rta__span *s = &h->spans[IDX(head) - 1];
-        uint32_t next = atomic_load_explicit(&s->reserve_next, memory_order_relaxed);
-        uint64_t want = PACK(next, TAG(head) + 1);
-        if (atomic_compare_exchange_weak_explicit(&h->reserve_head, &head, want,
-                                                  memory_order_acquire, memory_order_acquire))
-            return s;
+    for (;;) {
+        uint64_t head = atomic_load_explicit(&h->reserve_head, memory_order_acquire);
+        while (IDX(head) != 0) {
+            struct rta__span *s = &h->spans[IDX(head) - 1];
+            uint32_t next = atomic_load_explicit(&s->reserve_next, memory_order_relaxed);
+            uint64_t want = PACK(next, TAG(head) + 1);
+            if (atomic_compare_exchange_weak_explicit(&h->reserve_head, &head, want,
+                                                      memory_order_acquire, memory_order_acquire)) {
+                rta__profile_span_taken(h);
+                return s;
+            }
+        }
+        uint64_t b = atomic_load_explicit(&h->reserve_bounds, memory_order_acquire);
+        while (IDX(b) < TAG(b)) {
+            if (atomic_compare_exchange_weak_explicit(&h->reserve_bounds, &b,
+                                                      PACK(IDX(b) + 1, TAG(b)),
+                                                      memory_order_relaxed, memory_order_relaxed)) {
+                rta__profile_span_taken(h);
+                return &h->spans[IDX(b)];
+            }
+        }
+        if (atomic_load_explicit(&h->reserve_head, memory_order_acquire) == head)
+            return NULL;
     }
-    uint64_t b = atomic_load_explicit(&h->reserve_bounds, memory_order_relaxed);
-    while (IDX(b) < TAG(b)) {
-        if (atomic_compare_exchange_weak_explicit(&h->reserve_bounds, &b, PACK(IDX(b) + 1, TAG(b)),
-                                                  memory_order_relaxed, memory_order_relaxed))
-            return &h->spans[IDX(b)];
-    }
-    return NULL;
 }
 
 void rta__reserve_give(struct rta_heap *h, struct rta__span *s)
@@ -47,8 +63,9 @@ void rta__reserve_give(struct rta_heap *h, struct rta__span *s)
         atomic_store_explicit(&s->reserve_next, IDX(head), memory_order_relaxed);
         if (atomic_compare_exchange_weak_explicit(&h->reserve_head, &head, PACK(idx, TAG(head) + 1),
                                                   memory_order_release, memory_order_relaxed))
-            return;
+            break;
     }
+    rta__profile_span_given(h);
 }
 
 char *rta__reserve_carve(struct rta_heap *h, size_t bytes, size_t *got)

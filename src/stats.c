@@ -115,6 +115,7 @@ RTA_API void rta_stats_get(const rta_heap *h, rta_stats *out)
     out->pool_bytes_free = rta__reserve_free_bytes(h);
     if (h->has_frame_arena)
         rta_arena_stats_get(&h->frame_arena, &out->frame_arena);
+    rta__profile_stats(h, out);
 }
 
 static void field(struct rta__fmt *f, const char *name, uint64_t v)

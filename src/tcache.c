@@ -65,7 +65,7 @@ static struct rta__tls_slot *empty_slot(uint64_t serial)
  * for a debug heap: its calls all take the checked paths. */
 static void remember(const struct rta_heap *h, struct rta__cache *c)
 {
-    if (rta__debug(h))
+    if (h->flags & (RTA_DEBUG | RTA_PROFILE))
         return;
     rta__tls_last.serial = h->serial;
     rta__tls_last.cache = c;
@@ -101,6 +101,7 @@ static void release(struct rta__tls_slot *slot)
 {
     struct rta__cache *c = slot->cache;
     rta__pool_unpark_all(slot->heap, c);
+    rta__profile_released(slot->heap);
     atomic_store_explicit(&c->claimed, 0, memory_order_release);
     forget_last(slot->serial);
     slot->serial = 0;
@@ -178,6 +179,7 @@ struct rta__cache *rta__cache_get(struct rta_heap *h)
     struct rta__cache *c = claim(h);
     if (!c)
         return NULL;
+    rta__profile_claimed(h);
     slot->serial = h->serial;
     slot->heap = h;
     slot->cache = c;

@@ -5,7 +5,8 @@ JACK_DEMO_TESTS = \
 	tests/jack_demo.sh \
 	tests/jack_demo_naughty.sh \
 	tests/jack_demo_midi.sh \
-	tests/jack_demo_errors.sh
+	tests/jack_demo_errors.sh \
+	tests/jack_demo_profile.sh
 TESTS += $(JACK_DEMO_TESTS)
 EXTRA_DIST += $(JACK_DEMO_TESTS) tests/jack_demo_lib.sh
 CLEANFILES += tests/jack_demo*.out tests/jack_demo*.err tests/jack_demo*.wav \

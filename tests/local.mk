@@ -4,6 +4,7 @@ include tests/arena.mk
 include tests/guard.mk
 include tests/demo.mk
 include tests/hardening.mk
+include tests/capacity.mk
 include tests/process.mk
 include tests/lv2.mk
 include tests/mutants.mk

@@ -15,7 +15,7 @@ tmp=${TMPDIR:-/tmp}/rta-man.$$
 mkdir -p "$tmp" || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
-for page in man/rtalloc.3 man/rtalloc_malloc.3 man/rtalloc-run.1; do
+for page in man/rtalloc.3 man/rtalloc_malloc.3 man/rtalloc-run.1 man/rtalloc-plan.1; do
     LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$page" >"$tmp/out" 2>"$tmp/err"
     st=$?
     check "$page: man -l formats it (exit $st)" "$st"

@@ -86,6 +86,8 @@ static int create_heap(struct demo *d)
     cfg.arena_bytes = FRAME_ARENA_BYTES;
     cfg.max_threads = 8;
     cfg.flags |= RTA_LOCK_MEMORY;
+    if (d->opts->profile_path != NULL)
+        cfg.flags |= RTA_PROFILE; /* exact peaks for rtalloc-plan */
     rc = rta_heap_create(&d->heap, &cfg);
     if (rc == RTA_ERR_LOCK) {
         char limit[64];
@@ -116,6 +118,21 @@ static int create_heap(struct demo *d)
                rta_version(), POOL_BYTES >> 10, FRAME_ARENA_BYTES >> 10,
                st.memory_locked ? "locked" : "not locked");
     }
+    return 0;
+}
+
+/* --profile: the heap's statistics, exact peaks, as JSON (rtalloc-plan). */
+static int write_profile(struct demo *d, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    int rc = f ? rta_stats_write_json(d->heap, fileno(f)) : -1;
+    if (f != NULL && fclose(f) != 0)
+        rc = -1;
+    if (rc != 0) {
+        fprintf(stderr, "rtalloc-jack-demo: --profile %s: cannot write it\n", path);
+        return -1;
+    }
+    printf("profile: %s (plan with: rtalloc-plan %s)\n", path, path);
     return 0;
 }
 
@@ -354,6 +371,8 @@ int main(int argc, char **argv)
             status = 1;
         }
         if (record_failed)
+            status = 1;
+        if (opts.profile_path != NULL && write_profile(d, opts.profile_path) != 0)
             status = 1;
     }
     rta_heap_destroy(d->heap);

@@ -29,6 +29,8 @@ static void print_usage(FILE *out)
           "  --record FILE         write the rendered stereo audio to FILE (WAV)\n"
           "  --record-format FMT   float (32-bit float, default) or s16 (16-bit)\n"
           "  --no-connect          do not connect the outputs to system:playback_*\n"
+          "  --profile FILE        exact peaks (RTA_PROFILE), written to FILE as JSON\n"
+          "                        at exit: the input of rtalloc-plan\n"
           "  --naughty             call malloc inside the callback now and then,\n"
           "                        to show the guard trapping it\n"
           "  --help                print this help and exit\n"
@@ -64,6 +66,7 @@ enum options_result options_parse(struct demo_options *opts, int argc, char **ar
         OPT_RECORD,
         OPT_RECORD_FORMAT,
         OPT_NO_CONNECT,
+        OPT_PROFILE,
         OPT_HELP,
         OPT_VERSION
     };
@@ -74,6 +77,7 @@ enum options_result options_parse(struct demo_options *opts, int argc, char **ar
         {"record", required_argument, NULL, OPT_RECORD},
         {"record-format", required_argument, NULL, OPT_RECORD_FORMAT},
         {"no-connect", no_argument, NULL, OPT_NO_CONNECT},
+        {"profile", required_argument, NULL, OPT_PROFILE},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0}};
@@ -127,6 +131,13 @@ enum options_result options_parse(struct demo_options *opts, int argc, char **ar
             break;
         case OPT_NO_CONNECT:
             opts->no_connect = 1;
+            break;
+        case OPT_PROFILE:
+            if (optarg[0] == '\0') {
+                fputs("rtalloc-jack-demo: --profile wants a file name\n", stderr);
+                return OPTIONS_ERROR;
+            }
+            opts->profile_path = optarg;
             break;
         case OPT_HELP:
             print_usage(stdout);

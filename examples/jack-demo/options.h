@@ -17,6 +17,7 @@ struct demo_options {
     const char *record_path; /* WAV file to write, NULL: no recording */
     enum record_format record_format;
     int no_connect; /* leave the output ports unconnected */
+    const char *profile_path; /* --profile: JSON profile (RTA_PROFILE), or NULL */
 };
 
 enum options_result {
