@@ -37,6 +37,9 @@ in_dir() {
 # Check's 4 s default timeout is too short under a sanitizer or valgrind.
 export CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-10}
 export RTA_FUZZ_SECONDS=0
+# The schedule fuzzer's full run is in .ci/run; the yield stress builds its
+# own TSan binary (plain make check), so the sanitizer builds skip it.
+export RTA_SCHED_SEEDS=${RTA_SCHED_SEEDS:-200} RTA_YIELD_SECONDS=0
 
 if [ ! -x configure ]; then
     run autoreconf -fi

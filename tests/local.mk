@@ -4,3 +4,4 @@ include tests/arena.mk
 include tests/guard.mk
 include tests/demo.mk
 include tests/hardening.mk
+include tests/sched/sched.mk
