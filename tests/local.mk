@@ -5,3 +5,4 @@ include tests/guard.mk
 include tests/demo.mk
 include tests/hardening.mk
 include tests/sched/sched.mk
+include tests/faults/faults.mk
