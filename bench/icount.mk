@@ -19,3 +19,10 @@ bench-icount: bench/icount$(EXEEXT)
 	$(SHELL) $(srcdir)/bench/icount.sh --program ./bench/icount$(EXEEXT)
 .PHONY: bench-icount
 bench: bench-icount
+
+# Refills after scattered remote frees, by max_threads (issue 17, defect
+# 3): the command is in the program's opening comment.
+noinst_PROGRAMS += bench/icount_scatter
+bench_icount_scatter_SOURCES = bench/icount_scatter.c
+bench_icount_scatter_LDADD = src/librtalloc.la
+bench_icount_scatter_LDFLAGS = $(AM_LDFLAGS) -no-install

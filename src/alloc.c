@@ -77,7 +77,7 @@ static __attribute__((noinline)) void *malloc_unpark(rta_heap *h, struct rta__ca
                                                      unsigned cls, size_t size)
 {
     struct rta__class_cache *cc = &c->cls[cls];
-    if (RTA__UNLIKELY(!rta__unpark(c, cc, cls)))
+    if (RTA__UNLIKELY(!rta__unpark(cc)))
         return malloc_refill(h, c, cls, size);
     void *b = rta__span_take(cc->current);
     if (RTA__UNLIKELY(b == NULL))
@@ -95,15 +95,15 @@ RTA_API void *rta_malloc(rta_heap *h, size_t size)
 {
     if (RTA__UNLIKELY(h == NULL || size > h->fast_max || rta__tls_last.serial != h->serial))
         return malloc_slow(h, size);
-    unsigned cls = rta__small_class[(size + 15) >> 4];
+    size_t cls = rta__small_class[(size + 15) >> 4];
     struct rta__cache *c = rta__tls_last.cache;
     struct rta__class_cache *cc = &c->cls[cls];
     /* A parked current span must be taken back before it is touched. */
-    if (RTA__UNLIKELY(atomic_load_explicit(&cc->parked, memory_order_relaxed) != NULL))
-        return malloc_unpark(h, c, cls, size);
+    if (RTA__UNLIKELY(RTA__OWN_PARKED(cc) != NULL))
+        return malloc_unpark(h, c, (unsigned)cls, size);
     void *b = rta__span_take(cc->current);
     if (RTA__UNLIKELY(b == NULL))
-        return malloc_refill(h, c, cls, size);
+        return malloc_refill(h, c, (unsigned)cls, size);
     rta__count_alloc(h, c, cc, cls);
     return b;
 }
@@ -257,12 +257,21 @@ static inline __attribute__((always_inline)) void free_fast(rta_heap *h, void *p
      * span serves a class of this cache. */
     if (RTA__UNLIKELY(RTA__LOAD(s->owner) != c->index))
         goto slow;
-    unsigned cls = RTA__LOAD(s->cls) - 1;
     uint32_t in_span = (uint32_t)(off & h->span_mask);
-    if (RTA__UNLIKELY(!rta__divisible(in_span, h->class_divmagic[cls]) ||
-                      in_span >= RTA__LOAD(s->carved)))
+    if (RTA__UNLIKELY(!rta__divisible(in_span, s->divmagic) || in_span >= RTA__LOAD(s->carved)))
         goto slow;
-    rta__pool_free_local(h, c, s, cls, p);
+    /* rta__pool_free_local, with the class's figures from the span. */
+    struct rta__class_cache *cc = s->cc;
+    *(void **)p = s->free;
+    s->free = p;
+    RTA__ADD(cc->frees, 1);
+    RTA__ADD(c->owned_live_bytes, s->neg_size);
+    if (RTA__UNLIKELY(--s->used == 0 || !s->listed)) {
+        if (s->used == 0 && s == cc->current)
+            rta__park_current(cc, s); /* a class that empties every cycle */
+        else
+            rta__pool_free_slow(h, c, s, RTA__LOAD(s->cls) - 1);
+    }
     return;
 slow:
     free_block(h, p, sized);

@@ -155,8 +155,10 @@ static void init_heap(struct rta_heap *h, const rta_config *cfg, const struct la
     for (unsigned i = 0; i < cfg->max_threads; i++) {
         struct rta__cache *c = rta__cache_at(h, i);
         c->index = i;
-        for (unsigned k = 0; k < l->n_classes; k++)
+        for (unsigned k = 0; k < l->n_classes; k++) {
             c->cls[k].current = &rta__no_span;
+            c->cls[k].park_token = rta__park_token(c, k);
+        }
     }
     if (cfg->flags & RTA_FALLBACK_SYSTEM)
         h->fallback = (struct rta__fallback_slot *)(meta + l->off_fallback);

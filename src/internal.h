@@ -76,7 +76,7 @@ void rta__test_yield(void);
 #define RTA__FALLBACK_PROBES 32u
 #define RTA__RECLAIM_BUDGET 64 /* collections a failing refill may make */
 #define RTA__NO_OWNER UINT32_MAX
-#define RTA__GRANULE_SHIFT 4   /* 16-byte granules for the debug bitmap */
+#define RTA__GRANULE_SHIFT 4 /* 16-byte granules for the debug bitmap */
 
 /* Relaxed counters written by one thread and read by any: a load and a
  * store, never a read-modify-write, so the owner pays no lock prefix. */
@@ -96,8 +96,17 @@ void rta__test_yield(void);
 #endif
 #if defined(__x86_64__) && !defined(RTA__TSAN)
 #define RTA__ADD(x, d) __asm__("addq %1, %0" : "+m"(*(uint64_t *)&(x)) : "er"((uint64_t)(d)))
+/* The writer's own read of such a counter races with no write, and its
+ * store is one aligned 8-byte move: plain accesses, which the compiler
+ * can address directly (C11 atomics make it compute each address). */
+#define RTA__OWN_LOAD(x) (*(const uint64_t *)&(x))
+#define RTA__OWN_PARKED(cc) (*(struct rta__span *const *)&(cc)->parked)
+#define RTA__OWN_STORE(x, v) (*(volatile uint64_t *)&(x) = (v))
 #else
 #define RTA__ADD(x, d) RTA__BUMP(x, (uint64_t)(d))
+#define RTA__OWN_LOAD(x) RTA__LOAD(x)
+#define RTA__OWN_PARKED(cc) atomic_load_explicit(&(cc)->parked, memory_order_relaxed)
+#define RTA__OWN_STORE(x, v) RTA__STORE(x, v)
 #endif
 
 /* ---- real-time sections (rt.c) ---- */
@@ -123,8 +132,12 @@ struct rta__span {
     uint32_t used;   /* carved and not yet seen free by the owner */
     uint32_t listed; /* the cache's current span or on its partial list */
     uint32_t on_partial;
-    void *free;                    /* owner's free list, linked through the blocks */
-    struct rta__span *prev, *next; /* the cache's partial list */
+    void *free; /* owner's free list, linked through the blocks */
+    /* Copies of the class's figures for the free fast path (set with the
+     * class, read only by the owner). */
+    uint64_t divmagic;           /* h->class_divmagic[cls] */
+    uint64_t neg_size;           /* -(uint64_t)h->class_size[cls] */
+    struct rta__class_cache *cc; /* the owner's cache of the class */
     /* Remote frees: low 32 bits head block index + 1, high 32 bits count. */
     _Atomic uint64_t remote __attribute__((aligned(RTA__CACHELINE)));
     _Atomic(void *) remote_tail; /* first block pushed since last empty */
@@ -133,7 +146,9 @@ struct rta__span {
     /* Non-zero while the span is parked: empty, kept by its cache for a
      * cheap re-take, but free for any thread to steal (see pool.c). */
     _Atomic uint32_t park;
+    struct rta__span *prev, *next; /* the cache's partial list (owner) */
 } __attribute__((aligned(RTA__CACHELINE)));
+_Static_assert(sizeof(struct rta__span) == 2 * RTA__CACHELINE, "span: two cache lines");
 
 /* The current span of a class that has none: no free block, nothing to
  * carve, so taking from it fails into the refill without a NULL test on
@@ -146,25 +161,26 @@ struct rta__class_cache {
     struct rta__span *current; /* &rta__no_span when there is none */
     /* Owner-written statistics (single writer: see RTA__ADD). */
     _Atomic uint64_t allocs;
-    _Atomic uint64_t frees;      /* frees this thread made, local or remote */
-    _Atomic uint64_t owned_live; /* owned blocks not known to be free */
-    _Atomic uint64_t owned_peak;
+    _Atomic uint64_t frees;              /* frees this thread made, local or remote */
+    _Atomic uint64_t owned_peak;         /* highest allocs - frees seen by an allocation */
     struct rta__span *partial;           /* spans with free blocks, not current */
     struct rta__span *pending_private;   /* taken from `pending`, not yet collected */
     _Atomic(struct rta__span *) pending; /* spans with remote frees (MPSC) */
     _Atomic(struct rta__span *) parked;  /* the current span, parked empty */
     _Atomic uint32_t spans;              /* spans held (not parked) */
     /* Set once another thread freed into this cache's spans: from then on
-     * owned_live counts frees still on their way home as live, and its
-     * peak is no longer a lower bound of the true one. */
+     * allocs - frees counts those frees as live, and owned_peak is no
+     * longer a lower bound of the true peak. */
     _Atomic uint32_t remote_seen;
+    uint32_t park_token; /* rta__park_token of this cache and class */
     /* To 128 bytes: the fast paths find a class's cache with one shift. */
+    uint32_t pad32_;
     uint64_t pad_[6];
 };
 _Static_assert(sizeof(struct rta__class_cache) == 128, "class cache: 128 bytes");
 
 struct rta__cache {
-    _Atomic uint32_t claimed; /* 0 free, 1 held by a thread, 2 borrowed for one free */
+    _Atomic uint32_t claimed; /* 0 free, 1 held by a thread, 2 borrowed by a reclaim pass */
     uint32_t index;
     _Atomic uint64_t remote_frees; /* frees this thread made of others' blocks */
     _Atomic uint64_t owned_live_bytes;
@@ -335,8 +351,8 @@ struct rta__tls_last {
     uint64_t serial;
     struct rta__cache *cache;
 };
-extern __thread struct rta__tls_last rta__tls_last
-    __attribute__((tls_model("initial-exec"))) RTA__HIDDEN;
+extern __thread struct rta__tls_last rta__tls_last __attribute__((tls_model("initial-exec")))
+RTA__HIDDEN;
 
 /* The calling thread's cache in h, or NULL; never claims one. */
 static inline __attribute__((always_inline)) struct rta__cache *
@@ -379,7 +395,6 @@ void rta__debug_leak_report(struct rta_heap *h) RTA__HIDDEN;
 /* ---- trap.c ---- */
 void rta__trap(const struct rta_heap *h, int kind, size_t size, const void *ptr) RTA__HIDDEN;
 
-
 /* ---- arena.c ---- */
 void rta__arena_init(struct rta_arena *a, struct rta_heap *h, char *base,
                      size_t capacity) RTA__HIDDEN;
@@ -408,13 +423,13 @@ static inline uint32_t rta__park_token(const struct rta__cache *c, unsigned cls)
  * span again; or NULL when a thread stole it (the class then has no
  * current span) or none is parked. */
 static inline __attribute__((always_inline)) struct rta__span *
-rta__unpark(struct rta__cache *c, struct rta__class_cache *cc, unsigned cls)
+rta__unpark(struct rta__class_cache *cc)
 {
     struct rta__span *s = atomic_load_explicit(&cc->parked, memory_order_relaxed);
     if (!s)
         return NULL;
     atomic_store_explicit(&cc->parked, NULL, memory_order_relaxed);
-    uint32_t token = rta__park_token(c, cls);
+    uint32_t token = cc->park_token;
     if (RTA__UNLIKELY(!atomic_compare_exchange_strong_explicit(
             &s->park, &token, 0, memory_order_acquire, memory_order_relaxed))) {
         if (cc->current == s)
@@ -439,27 +454,29 @@ static inline __attribute__((always_inline)) void *rta__span_take(struct rta__sp
 
 /* Statistics of one allocation by the owner: its own counters only, no
  * read-modify-write; the peaks are checked here so that they are exact
- * while one thread allocates and frees its own blocks. */
+ * while one thread allocates and frees its own blocks.  The class's live
+ * count is allocations minus this thread's frees of the class: a lower
+ * bound of the class's true live count while no other thread frees this
+ * thread's blocks (when one does, remote_seen discards the peak). */
 static inline __attribute__((always_inline)) void
-rta__count_alloc(struct rta_heap *h, struct rta__cache *c, struct rta__class_cache *cc, unsigned cls)
+rta__count_alloc(struct rta_heap *h, struct rta__cache *c, struct rta__class_cache *cc, size_t cls)
 {
-    RTA__ADD(cc->allocs, 1);
-    uint64_t live = RTA__LOAD(cc->owned_live) + 1;
-    RTA__STORE(cc->owned_live, live);
-    if (RTA__UNLIKELY(live > RTA__LOAD(cc->owned_peak)))
-        RTA__STORE(cc->owned_peak, live);
-    uint64_t bytes = RTA__LOAD(c->owned_live_bytes) + h->class_size[cls];
-    RTA__STORE(c->owned_live_bytes, bytes);
-    if (RTA__UNLIKELY(bytes > RTA__LOAD(c->owned_peak_bytes)))
-        RTA__STORE(c->owned_peak_bytes, bytes);
+    uint64_t allocs = RTA__OWN_LOAD(cc->allocs) + 1;
+    RTA__OWN_STORE(cc->allocs, allocs);
+    uint64_t live = allocs - RTA__OWN_LOAD(cc->frees);
+    if (RTA__UNLIKELY(live > RTA__OWN_LOAD(cc->owned_peak)))
+        RTA__OWN_STORE(cc->owned_peak, live);
+    uint64_t bytes = RTA__OWN_LOAD(c->owned_live_bytes) + h->class_size[cls];
+    RTA__OWN_STORE(c->owned_live_bytes, bytes);
+    if (RTA__UNLIKELY(bytes > RTA__OWN_LOAD(c->owned_peak_bytes)))
+        RTA__OWN_STORE(c->owned_peak_bytes, bytes);
 }
 
 static inline __attribute__((always_inline)) void *
 rta__pool_alloc(struct rta_heap *h, struct rta__cache *c, unsigned cls)
 {
     struct rta__class_cache *cc = &c->cls[cls];
-    void *b = atomic_load_explicit(&cc->parked, memory_order_relaxed) ? NULL
-                                                                     : rta__span_take(cc->current);
+    void *b = RTA__OWN_PARKED(cc) ? NULL : rta__span_take(cc->current);
     if (RTA__UNLIKELY(b == NULL)) {
         b = rta__pool_refill(h, c, cls);
         if (!b)
@@ -469,7 +486,7 @@ rta__pool_alloc(struct rta_heap *h, struct rta__cache *c, unsigned cls)
     return b;
 }
 
-/* A free by the thread holding the span's cache (or borrowing it). */
+/* A free by the thread holding the span's cache. */
 static inline __attribute__((always_inline)) void rta__pool_free_local(struct rta_heap *h,
                                                                        struct rta__cache *c,
                                                                        struct rta__span *s,
@@ -479,12 +496,22 @@ static inline __attribute__((always_inline)) void rta__pool_free_local(struct rt
     *(void **)p = s->free;
     s->free = p;
     RTA__ADD(cc->frees, 1);
-    RTA__ADD(cc->owned_live, -1);
     RTA__ADD(c->owned_live_bytes, -(uint64_t)h->class_size[cls]);
     /* The span emptied, or a full span (neither current nor partial) has
      * a free block again. */
     if (RTA__UNLIKELY(--s->used == 0 || !s->listed))
         rta__pool_free_slow(h, c, s, cls);
+}
+
+/* The free that empties the class's current span parks it in place (see
+ * pool.c): it stops counting as the cache's, and any thread may steal it
+ * from now on. */
+static inline __attribute__((always_inline)) void rta__park_current(struct rta__class_cache *cc,
+                                                                    struct rta__span *s)
+{
+    RTA__STORE(cc->spans, RTA__LOAD(cc->spans) - 1);
+    atomic_store_explicit(&s->park, cc->park_token, memory_order_release);
+    atomic_store_explicit(&cc->parked, s, memory_order_release);
 }
 
 #endif /* RTA_INTERNAL_H */

@@ -16,7 +16,7 @@
  * thread.  A free on the owner thread pushes the block on its span's
  * list; a span none of whose blocks is live any more goes back to the
  * reserve at once, so its memory can serve any class and any thread (or
- * is parked, which keeps that promise more cheaply: see park()). */
+ * is parked, which keeps that promise more cheaply: see "Parking"). */
 #include "internal.h"
 
 #define RTA__CARVE_BATCH 16 /* never-used blocks linked per refill, at most */
@@ -75,6 +75,9 @@ static void span_init(struct rta_heap *h, struct rta__cache *c, struct rta__span
     s->listed = 0;
     s->on_partial = 0;
     s->free = NULL;
+    s->divmagic = h->class_divmagic[cls];
+    s->neg_size = -(uint64_t)h->class_size[cls];
+    s->cc = &c->cls[cls];
     s->prev = s->next = NULL;
     RTA__BUMP(c->cls[cls].spans, 1);
     RTA__STORE(s->cls, cls + 1);
@@ -105,17 +108,11 @@ static void span_release(struct rta_heap *h, struct rta__class_cache *cc, struct
  * owner that finds its span stolen forgets it without touching it.  Only
  * a current span is ever parked; another span that empties goes back to
  * the reserve at once. */
-static void park(struct rta__cache *c, struct rta__class_cache *cc, struct rta__span *s,
-                 unsigned cls)
-{
-    RTA__STORE(cc->spans, RTA__LOAD(cc->spans) - 1);
-    atomic_store_explicit(&s->park, rta__park_token(c, cls), memory_order_release);
-    atomic_store_explicit(&cc->parked, s, memory_order_release);
-}
-
 static struct rta__span *unpark(struct rta__cache *c, struct rta__class_cache *cc, unsigned cls)
 {
-    return rta__unpark(c, cc, cls);
+    (void)c;
+    (void)cls;
+    return rta__unpark(cc);
 }
 
 /* Takes one parked span of any cache and class for the reserve.  Bounded
@@ -189,10 +186,15 @@ static int reclaim_cache(struct rta_heap *h, struct rta__cache *c, unsigned *bud
 /* The reserve is empty.  Spans may hold nothing but blocks other threads
  * freed and nobody collected yet, in this cache or in a cache no thread
  * holds (its thread exited).  Collect them and give an empty one back, so
- * memory freed by one class or thread can serve another.  Bounded: at
- * most RTA__RECLAIM_BUDGET collections, one look at each cache's parked
- * spans and one borrow attempt per cache (max_threads and classes are
- * constants of the heap), whatever the number of spans or threads. */
+ * memory freed by one class or thread can serve another (frees into a
+ * cache no thread holds are remote frees like any other: they wait on its
+ * pending lists for the next thread to claim it, or for this pass).
+ * Bounded: at most RTA__RECLAIM_BUDGET collections of two atomic
+ * exchanges each; one compare-and-swap on each span a cache names as
+ * parked, stale names included (max_threads * classes loads); one borrow
+ * attempt per cache (max_threads and classes are constants of the heap),
+ * whatever the number of spans or threads.  A borrowed cache is marked 2,
+ * which a claimer waits out (tcache.c). */
 static int reclaim(struct rta_heap *h, struct rta__cache *c)
 {
     unsigned budget = RTA__RECLAIM_BUDGET;
@@ -243,8 +245,7 @@ static void *take_or_carve(struct rta_heap *h, struct rta__span *s, unsigned cls
 
 /* A block from the cache's own spans of the class: the partial list or
  * one pending span; NULL when neither has one. */
-static void *take_own(struct rta_heap *h, struct rta__cache *c, struct rta__class_cache *cc,
-                      unsigned cls)
+static void *take_own(struct rta_heap *h, struct rta__class_cache *cc, unsigned cls)
 {
     struct rta__span *s = cc->partial;
     if (s) {
@@ -287,7 +288,7 @@ void *rta__pool_refill(struct rta_heap *h, struct rta__cache *c, unsigned cls)
         s->listed = 0;
         cc->current = &rta__no_span;
     }
-    void *b = take_own(h, c, cc, cls);
+    void *b = take_own(h, cc, cls);
     if (b)
         return b;
     s = rta__reserve_take(h);
@@ -297,7 +298,7 @@ void *rta__pool_refill(struct rta_heap *h, struct rta__cache *c, unsigned cls)
          * class that arrived since take_own looked are on the partial
          * list now, so look again rather than fail with free blocks at
          * hand. */
-        b = take_own(h, c, cc, cls);
+        b = take_own(h, cc, cls);
         if (b)
             return b;
         if (got)
@@ -321,7 +322,7 @@ void rta__pool_free_slow(struct rta_heap *h, struct rta__cache *c, struct rta__s
     if (s->used != 0) {
         partial_push(cc, s);
     } else if (s == cc->current) {
-        park(c, cc, s, cls);
+        rta__park_current(cc, s);
     } else {
         unlist_empty(cc, s);
         span_release(h, cc, s);
