@@ -464,7 +464,10 @@ rta__count_alloc(struct rta_heap *h, struct rta__cache *c, struct rta__class_cac
     uint64_t allocs = RTA__OWN_LOAD(cc->allocs) + 1;
     RTA__OWN_STORE(cc->allocs, allocs);
     uint64_t live = allocs - RTA__OWN_LOAD(cc->frees);
-    if (RTA__UNLIKELY(live > RTA__OWN_LOAD(cc->owned_peak)))
+    /* frees counts this thread's frees of other caches' blocks too, so it
+     * can exceed allocs: live then wraps, and is no peak (live <= allocs
+     * is only tested on the rare new-peak branch). */
+    if (RTA__UNLIKELY(live > RTA__OWN_LOAD(cc->owned_peak)) && live <= allocs)
         RTA__OWN_STORE(cc->owned_peak, live);
     uint64_t bytes = RTA__OWN_LOAD(c->owned_live_bytes) + h->class_size[cls];
     RTA__OWN_STORE(c->owned_live_bytes, bytes);
