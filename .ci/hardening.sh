@@ -124,6 +124,10 @@ valgrind_stage() {
             note "skip tests/$name under valgrind: the guard wraps malloc, which valgrind replaces"
             continue
             ;;
+        check_malloc)
+            note "skip tests/$name under valgrind: librtalloc_malloc is malloc, which valgrind replaces"
+            continue
+            ;;
         esac
         if grep -qE 'seccomp|SECCOMP' "$src"; then
             note "skip tests/$name under valgrind: valgrind cannot run seccomp filters"

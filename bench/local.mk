@@ -2,3 +2,4 @@
 include bench/suite.mk
 include bench/micro.mk
 include bench/icount.mk
+include bench/procmalloc.mk

@@ -56,7 +56,7 @@ typedef struct rb_cell {
     char syscall_names[200];
 } rb_cell;
 
-#define RB_MAX_PEERS 6
+#define RB_MAX_PEERS 7
 
 typedef struct rb_bench {
     rb_timer timer;

@@ -46,6 +46,9 @@ void rb_peers_init(rb_bench *b)
     add_peer(b, "jemalloc", RB_SYSTEM, "libjemalloc.so.2", "libjemalloc");
     add_peer(b, "mimalloc", RB_SYSTEM, "libmimalloc.so.2", "libmimalloc");
     add_peer(b, "tcmalloc", RB_SYSTEM, "libtcmalloc_minimal.so.4", "libtcmalloc");
+    /* rtalloc entering through malloc (librtalloc_malloc), preloaded like
+     * the peers: found when installed, or given with --lib (issue 11). */
+    add_peer(b, "rtalloc-malloc", RB_SYSTEM, "librtalloc_malloc.so.0", "librtalloc_malloc");
 }
 
 /* First executable called name in PATH, or NULL. */

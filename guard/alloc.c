@@ -27,19 +27,19 @@ extern void *__libc_memalign(size_t align, size_t size);
 extern void *__libc_valloc(size_t size);
 extern void *__libc_pvalloc(size_t size);
 
-static const struct rta__guard_call call_malloc = {"malloc", "z", 0};
-static const struct rta__guard_call call_free = {"free", "p", 0};
-static const struct rta__guard_call call_calloc = {"calloc", "zz", 0};
-static const struct rta__guard_call call_realloc = {"realloc", "pz", 0};
-static const struct rta__guard_call call_reallocarray = {"reallocarray", "pzz", 0};
-static const struct rta__guard_call call_posix_memalign = {"posix_memalign", "pzz", 0};
-static const struct rta__guard_call call_aligned_alloc = {"aligned_alloc", "zz", 0};
-static const struct rta__guard_call call_memalign = {"memalign", "zz", 0};
-static const struct rta__guard_call call_valloc = {"valloc", "z", 0};
-static const struct rta__guard_call call_pvalloc = {"pvalloc", "z", 0};
-static const struct rta__guard_call call_usable_size = {"malloc_usable_size", "p", 0};
-static const struct rta__guard_call call_strdup = {"strdup", "b", 0};
-static const struct rta__guard_call call_strndup = {"strndup", "b", 0};
+static const struct rta__guard_call call_malloc = {"malloc", "z", 0, 0};
+static const struct rta__guard_call call_free = {"free", "p", 0, 1};
+static const struct rta__guard_call call_calloc = {"calloc", "zz", 0, 0};
+static const struct rta__guard_call call_realloc = {"realloc", "pz", 0, 0};
+static const struct rta__guard_call call_reallocarray = {"reallocarray", "pzz", 0, 0};
+static const struct rta__guard_call call_posix_memalign = {"posix_memalign", "pzz", 0, 0};
+static const struct rta__guard_call call_aligned_alloc = {"aligned_alloc", "zz", 0, 0};
+static const struct rta__guard_call call_memalign = {"memalign", "zz", 0, 0};
+static const struct rta__guard_call call_valloc = {"valloc", "z", 0, 0};
+static const struct rta__guard_call call_pvalloc = {"pvalloc", "z", 0, 0};
+static const struct rta__guard_call call_usable_size = {"malloc_usable_size", "p", 0, 0};
+static const struct rta__guard_call call_strdup = {"strdup", "b", 0, 0};
+static const struct rta__guard_call call_strndup = {"strndup", "b", 0, 0};
 
 #define U(x) ((uintptr_t)(x))
 

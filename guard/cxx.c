@@ -39,26 +39,26 @@ static const char *const op_symbol[N_OPS] = {
 };
 
 static const struct rta__guard_call op_call[N_OPS] = {
-    {"operator new", "z", 0},
-    {"operator new[]", "z", 0},
-    {"operator new(nothrow)", "z", 0},
-    {"operator new[](nothrow)", "z", 0},
-    {"operator new(align_val_t)", "zz", 0},
-    {"operator new[](align_val_t)", "zz", 0},
-    {"operator new(align_val_t, nothrow)", "zz", 0},
-    {"operator new[](align_val_t, nothrow)", "zz", 0},
-    {"operator delete", "p", 0},
-    {"operator delete[]", "p", 0},
-    {"operator delete(sized)", "pz", 0},
-    {"operator delete[](sized)", "pz", 0},
-    {"operator delete(nothrow)", "p", 0},
-    {"operator delete[](nothrow)", "p", 0},
-    {"operator delete(align_val_t)", "pz", 0},
-    {"operator delete[](align_val_t)", "pz", 0},
-    {"operator delete(sized, align_val_t)", "pzz", 0},
-    {"operator delete[](sized, align_val_t)", "pzz", 0},
-    {"operator delete(align_val_t, nothrow)", "pz", 0},
-    {"operator delete[](align_val_t, nothrow)", "pz", 0},
+    {"operator new", "z", 0, 0},
+    {"operator new[]", "z", 0, 0},
+    {"operator new(nothrow)", "z", 0, 0},
+    {"operator new[](nothrow)", "z", 0, 0},
+    {"operator new(align_val_t)", "zz", 0, 0},
+    {"operator new[](align_val_t)", "zz", 0, 0},
+    {"operator new(align_val_t, nothrow)", "zz", 0, 0},
+    {"operator new[](align_val_t, nothrow)", "zz", 0, 0},
+    {"operator delete", "p", 0, 1},
+    {"operator delete[]", "p", 0, 1},
+    {"operator delete(sized)", "pz", 0, 1},
+    {"operator delete[](sized)", "pz", 0, 1},
+    {"operator delete(nothrow)", "p", 0, 1},
+    {"operator delete[](nothrow)", "p", 0, 1},
+    {"operator delete(align_val_t)", "pz", 0, 1},
+    {"operator delete[](align_val_t)", "pz", 0, 1},
+    {"operator delete(sized, align_val_t)", "pzz", 0, 1},
+    {"operator delete[](sized, align_val_t)", "pzz", 0, 1},
+    {"operator delete(align_val_t, nothrow)", "pz", 0, 1},
+    {"operator delete[](align_val_t, nothrow)", "pz", 0, 1},
 };
 
 static void *next_op[N_OPS];
@@ -176,9 +176,11 @@ typedef void (*delete1_fn)(void *);
 typedef void (*delete2_fn)(void *, uintptr_t);
 typedef void (*delete3_fn)(void *, uintptr_t, uintptr_t);
 
-/* nargs: how many arguments the variant takes (1 to 3), so the next
+/* Inlined into each operator, so the return address is its caller.
+ * nargs: how many arguments the variant takes (1 to 3), so the next
  * definition is called with its own signature. */
-static void delete_common(int op, int nargs, void *p, uintptr_t b, uintptr_t c)
+static inline __attribute__((always_inline)) void delete_common(int op, int nargs, void *p,
+                                                                uintptr_t b, uintptr_t c)
 {
     if (p)
         rta__guard_heap_call(&op_call[op], (uintptr_t)p, b, c);

@@ -6,7 +6,8 @@
 # by operator new passes through cxx.c and runs its cleanup.
 lib_LTLIBRARIES += guard/librtalloc_guard.la
 include_HEADERS += include/rtalloc_guard.h
-guard_librtalloc_guard_la_CPPFLAGS = $(AM_CPPFLAGS) -DRTA_GUARD_BUILDING $(JACK_CFLAGS)
+guard_librtalloc_guard_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/rtsection -DRTA_GUARD_BUILDING \
+	$(JACK_CFLAGS)
 guard_librtalloc_guard_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden -fno-builtin -fexceptions -fno-plt
 guard_librtalloc_guard_la_LDFLAGS = $(AM_LDFLAGS) -version-info $(RTA_LT_VERSION) -no-undefined
 guard_librtalloc_guard_la_LIBADD = src/librtalloc.la
@@ -17,11 +18,14 @@ guard_librtalloc_guard_la_SOURCES = \
 	guard/cxx.c \
 	guard/strict.c \
 	guard/report.c \
-	guard/log.c
-if HAVE_JACK
-guard_librtalloc_guard_la_SOURCES += guard/jack.c
-endif
-EXTRA_DIST += guard/jack.c
+	guard/log.c \
+	guard/blocking.c \
+	guard/sections.c \
+	guard/sites.c \
+	guard/symbols.c \
+	guard/suppress.c \
+	guard/summary.c \
+	$(RTSECTION_SOURCES)
 
 # rtalloc-guard [--count] -- PROGRAM ARGS: runs PROGRAM with the guard
 # preloaded.  Made here rather than by configure so it gets $(libdir) as

@@ -1,14 +1,14 @@
 /* Log mode: each distinct call site reported once, without stopping.
  *
- * The real-time thread only captures its stack (backtrace, primed at
- * init: no system call, no lock) and writes one fixed-size record into a
- * bounded lock-free queue (Vyukov's multi-producer ring:
- * one compare-and-swap to claim a cell, one release store to publish
- * it); a full queue drops the record and counts the drop.  A background
- * thread, started with log mode, drains the queue every 20 ms, formats
- * each record (dladdr, the thread's name from /proc, text) and prints it
- * unless its call site (the call and its stack) was printed before.  The exit summary drains it once
- * more, so records from a process that ends first are not lost. */
+ * The real-time thread finds the call's site in the lock-free site table
+ * (sites.c): a known site costs a hash probe and an increment, and only a
+ * new one unwinds its stack and is handed here, by one compare-and-swap
+ * into a bounded lock-free queue (Vyukov's multi-producer ring).  A
+ * background thread, started with log mode, drains the queue every
+ * 20 ms, decides suppression, symbolizes and prints each new site; it
+ * then sweeps the site table for any site the full queue did not take,
+ * so no site is ever lost.  The exit summary drains once more, so the
+ * sites of a process that ends first are printed too. */
 #include "guard.h"
 
 #include <fcntl.h>
@@ -16,35 +16,19 @@
 #include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
-#ifdef HAVE_EXECINFO_H
-#include <execinfo.h>
-#endif
 
-#define RING_SIZE 256 /* records; a power of two */
-#define SITES 1024    /* distinct call sites remembered; a power of two */
-
-struct record {
-    const struct rta__guard_call *call;
-    uintptr_t args[3];
-    uint64_t thread_count;
-    int tid;
-    int nframes;
-    void *frames[RTA__GUARD_FRAMES];
-};
+#define RING_SIZE 256 /* a power of two */
 
 struct cell {
     size_t seq;
-    struct record rec;
+    struct rta__guard_site *site;
 };
 
 static struct cell ring[RING_SIZE];
 static size_t ring_head, ring_tail;
-static uint64_t dropped;
 static int ring_ready;   /* cells' sequence numbers set */
 static int draining;     /* one consumer at a time */
 static int printer_on;   /* background thread started */
-
-static uint64_t site_seen[SITES]; /* hashes; 0 = empty */
 
 static void ring_init(void)
 {
@@ -55,13 +39,10 @@ static void ring_init(void)
     __atomic_store_n(&ring_ready, 1, __ATOMIC_RELEASE);
 }
 
-void rta__guard_log_push(const struct rta__guard_call *call, const uintptr_t args[3],
-                         uint64_t thread_count)
+void rta__guard_log_push(struct rta__guard_site *site)
 {
-    if (!__atomic_load_n(&ring_ready, __ATOMIC_ACQUIRE)) {
-        __atomic_add_fetch(&dropped, 1, __ATOMIC_RELAXED);
-        return;
-    }
+    if (!__atomic_load_n(&ring_ready, __ATOMIC_ACQUIRE))
+        return; /* the sweep finds it */
     size_t pos = __atomic_load_n(&ring_head, __ATOMIC_RELAXED);
     struct cell *c;
     for (;;) {
@@ -73,63 +54,26 @@ void rta__guard_log_push(const struct rta__guard_call *call, const uintptr_t arg
                                             __ATOMIC_RELAXED))
                 break;
         } else if (diff < 0) {
-            __atomic_add_fetch(&dropped, 1, __ATOMIC_RELAXED);
-            return;
+            return; /* full: the sweep finds it */
         } else {
             pos = __atomic_load_n(&ring_head, __ATOMIC_RELAXED);
         }
     }
-    struct record *r = &c->rec;
-    r->call = call;
-    r->args[0] = args[0];
-    r->args[1] = args[1];
-    r->args[2] = args[2];
-    r->thread_count = thread_count;
-    r->tid = rta__guard_gettid();
-#ifdef HAVE_BACKTRACE
-    r->nframes = backtrace(r->frames, RTA__GUARD_FRAMES);
-#else
-    r->nframes = 0;
-#endif
+    c->site = site;
     __atomic_store_n(&c->seq, pos + 1, __ATOMIC_RELEASE);
 }
 
-static int pop(struct record *out)
+static struct rta__guard_site *pop(void)
 {
     size_t pos = __atomic_load_n(&ring_tail, __ATOMIC_RELAXED);
     struct cell *c = &ring[pos & (RING_SIZE - 1)];
     size_t seq = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
     if (seq != pos + 1)
-        return 0;
-    *out = c->rec;
+        return NULL;
+    struct rta__guard_site *s = c->site;
     __atomic_store_n(&ring_tail, pos + 1, __ATOMIC_RELAXED);
     __atomic_store_n(&c->seq, pos + RING_SIZE, __ATOMIC_RELEASE);
-    return 1;
-}
-
-static uint64_t site_hash(const struct record *r)
-{
-    /* FNV-1a over the call and the return addresses. */
-    uint64_t h = 1469598103934665603ull;
-    h = (h ^ (uintptr_t)r->call) * 1099511628211ull;
-    for (int i = 0; i < r->nframes; i++)
-        h = (h ^ (uintptr_t)r->frames[i]) * 1099511628211ull;
-    return h ? h : 1;
-}
-
-/* 1 if the site is new (and now remembered).  Consumer only. */
-static int site_is_new(uint64_t h)
-{
-    for (unsigned i = 0; i < SITES; i++) {
-        uint64_t *slot = &site_seen[(h + i) & (SITES - 1)];
-        if (*slot == h)
-            return 0;
-        if (*slot == 0) {
-            *slot = h;
-            return 1;
-        }
-    }
-    return 1; /* table full: print again rather than stay silent */
+    return s;
 }
 
 /* The thread's name, read by the printing thread ("?" once it is gone). */
@@ -155,6 +99,19 @@ static void thread_name(int tid, char name[17])
     }
 }
 
+static void print_site(struct rta__guard_site *s)
+{
+    if (s->printed)
+        return;
+    s->printed = 1;
+    if (rta__guard_site_verdict(s) == RTA__VERDICT_SUPPRESSED)
+        return;
+    char comm[17];
+    thread_name(s->tid, comm);
+    rta__guard_report(2, "log: ", s->call, s->args, s->thread_count, s->tid, comm, s->frames,
+                      s->nframes);
+}
+
 /* wait: 1 to wait (up to a second) for a drain running on another
  * thread to finish, so the caller knows everything queued is printed. */
 static void drain(int wait)
@@ -168,15 +125,12 @@ static void drain(int wait)
         nanosleep(&ms, NULL);
     }
     rta__guard_tls.busy++;
-    struct record r;
-    char comm[17];
-    while (pop(&r)) {
-        if (site_is_new(site_hash(&r))) {
-            thread_name(r.tid, comm);
-            rta__guard_report(2, "log: ", r.call, r.args, r.thread_count, r.tid, comm,
-                              r.frames, r.nframes);
-        }
-    }
+    struct rta__guard_site *s;
+    while ((s = pop()) != NULL)
+        print_site(s);
+    for (unsigned i = 0; i < RTA__GUARD_SITES; i++)
+        if ((s = rta__guard_site_at(i)) != NULL)
+            print_site(s);
     rta__guard_tls.busy--;
     __atomic_store_n(&draining, 0, __ATOMIC_RELEASE);
 }
@@ -203,7 +157,7 @@ static void *printer(void *unused)
     return NULL;
 }
 
-/* A forked child has no printer thread; its records are printed by the
+/* A forked child has no printer thread; its sites are printed by the
  * exit summary's drain. */
 void rta__guard_log_start(void)
 {
@@ -219,9 +173,4 @@ void rta__guard_log_start(void)
         __atomic_store_n(&printer_on, 0, __ATOMIC_RELEASE);
     pthread_attr_destroy(&attr);
     rta__guard_tls.busy--;
-}
-
-uint64_t rta__guard_log_dropped(void)
-{
-    return __atomic_load_n(&dropped, __ATOMIC_RELAXED);
 }

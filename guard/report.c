@@ -4,9 +4,9 @@
  * and never re-enters the guard (its own write wrapper is bypassed).
  *
  * A report names the call and its arguments, the thread (id and name)
- * and the stack: each frame with its function name where the dynamic
- * symbol table has one (dladdr), and always its module and offset, so
- * `addr2line -f -e MODULE OFFSET` resolves static functions too.  Frames
+ * and the stack: each frame with its function name where the dynamic or
+ * the ELF symbol table has one (symbols.c), and always its module and
+ * offset, so `addr2line -f -C -e MODULE OFFSET` resolves the rest.  Frames
  * inside the guard itself are left out.  backtrace() is called once at
  * init: its first call loads libgcc_s, which allocates. */
 #include "guard.h"
@@ -80,10 +80,12 @@ int rta__guard_gettid(void)
     return rta__guard_tls.tid;
 }
 
-/* A forked child's thread has a new id. */
+/* A forked child's thread has a new id, and the child's summary counts
+ * its own calls only. */
 static void forget_tid(void)
 {
     rta__guard_tls.tid = 0;
+    rta__guard_forget_counts();
 }
 
 /* The guard's own module, to leave its frames out of stacks. */
@@ -125,40 +127,33 @@ static void append_call(struct rta__gbuf *b, const struct rta__guard_call *call,
     rta__gbuf_str(b, ")");
 }
 
-/* A position-independent module is addressed by offset from its base; a
- * fixed-address executable (ET_EXEC) by the address itself, which is what
- * addr2line expects in each case. */
-static uintptr_t module_offset(const Dl_info *info, uintptr_t addr)
+/* One frame: its function (from the dynamic or the ELF symbol table,
+ * demangled) when known, and always its module and offset, what
+ * `addr2line -f -C -e MODULE OFFSET` takes.  Returns 1 when the function
+ * is unknown. */
+static int append_frame(struct rta__gbuf *b, int index, void *frame)
 {
-    const ElfW(Ehdr) *eh = info->dli_fbase;
-    if (eh && memcmp(eh->e_ident, ELFMAG, SELFMAG) == 0 && eh->e_type == ET_EXEC)
-        return addr;
-    return addr - (uintptr_t)info->dli_fbase;
-}
-
-static void append_frame(struct rta__gbuf *b, int index, void *frame)
-{
-    uintptr_t addr = (uintptr_t)frame;
-    Dl_info info;
+    struct rta__guard_sym sym;
+    rta__guard_symbolize(frame, &sym);
     rta__gbuf_str(b, "rtalloc-guard:   #");
     rta__gbuf_dec(b, (uint64_t)index);
     rta__gbuf_str(b, " ");
-    rta__gbuf_hex(b, addr);
-    memset(&info, 0, sizeof info);
-    if (dladdr(frame, &info) && info.dli_fname) {
-        if (info.dli_sname && info.dli_saddr) {
-            rta__gbuf_str(b, " in ");
-            rta__gbuf_str(b, info.dli_sname);
-            rta__gbuf_str(b, "+");
-            rta__gbuf_hex(b, addr - (uintptr_t)info.dli_saddr);
-        }
-        rta__gbuf_str(b, " (");
-        rta__gbuf_str(b, info.dli_fname[0] ? info.dli_fname : "main program");
+    rta__gbuf_hex(b, (uintptr_t)frame);
+    if (sym.func[0]) {
+        rta__gbuf_str(b, " in ");
+        rta__gbuf_str(b, sym.func);
         rta__gbuf_str(b, "+");
-        rta__gbuf_hex(b, module_offset(&info, addr));
+        rta__gbuf_hex(b, sym.func_off);
+    }
+    if (sym.module[0]) {
+        rta__gbuf_str(b, " (");
+        rta__gbuf_str(b, sym.module);
+        rta__gbuf_str(b, "+");
+        rta__gbuf_hex(b, sym.offset);
         rta__gbuf_str(b, ")");
     }
     rta__gbuf_str(b, "\n");
+    return !sym.func[0] && sym.module[0];
 }
 
 static int in_guard(void *frame)
@@ -199,21 +194,32 @@ void rta__guard_report(int fd, const char *tag, const struct rta__guard_call *ca
         rta__gbuf_str(&b, "rtalloc-guard:   (no stack trace on this system)\n");
         rta__gbuf_flush(&b, fd);
     }
+    int unnamed = 0;
     for (int i = first; i < nframes; i++) {
-        append_frame(&b, i - first, frames[i]);
+        unnamed |= append_frame(&b, i - first, frames[i]);
+        rta__gbuf_flush(&b, fd);
+    }
+    if (unnamed) {
+        rta__gbuf_str(&b, "rtalloc-guard:   (unnamed frames: addr2line -f -C -e MODULE OFFSET, "
+                          "with the module's debug symbols installed)\n");
         rta__gbuf_flush(&b, fd);
     }
 }
 
 void rta__guard_trap(const struct rta__guard_call *call, const uintptr_t args[3],
-                     uint64_t thread_count)
+                     uint64_t thread_count, const struct rta__guard_site *site)
 {
     void *frames[RTA__GUARD_FRAMES];
     int nframes = 0;
     char name[17] = "";
+    if (site) {
+        nframes = site->nframes;
+        memcpy(frames, site->frames, sizeof frames);
+    } else {
 #ifdef HAVE_BACKTRACE
-    nframes = backtrace(frames, RTA__GUARD_FRAMES);
+        nframes = backtrace(frames, RTA__GUARD_FRAMES);
 #endif
+    }
     (void)prctl(PR_GET_NAME, name, 0, 0, 0);
     rta__guard_report(2, "trap: ", call, args, thread_count, rta__guard_gettid(), name, frames,
                       nframes);

@@ -1,9 +1,9 @@
-/* The guard's state: its mode, its counters, start-up and the exit
- * summary, and the public rta_guard_* controls.
+/* The guard's state: its mode, its counters, start-up, and the public
+ * rta_guard_* controls.
  *
  * Start-up runs from the library's constructor, or earlier from the first
  * call that needs it (a call in an RT section before constructors ran).
- * It reads RTALLOC_GUARD and RTALLOC_GUARD_STRICT, looks up the next
+ * It reads the RTALLOC_GUARD* variables, looks up the next
  * definitions of what cannot be forwarded to a __libc_* entry point, and
  * primes backtrace().  Until then the mode is trap, the documented default.
  *
@@ -21,6 +21,8 @@
 __thread struct rta__guard_thread rta__guard_tls __attribute__((tls_model("initial-exec")));
 int rta__guard_mode_var = RTA_GUARD_TRAP;
 int rta__guard_strict_var;
+int rta__guard_allow_free;
+uint64_t rta__guard_skip_cycles;
 
 static int init_state; /* 0 not started, 1 running, 2 done */
 static uint64_t heap_calls, blocking_calls;
@@ -52,13 +54,24 @@ void rta__guard_init_once(void)
     const char *strict = getenv("RTALLOC_GUARD_STRICT");
     __atomic_store_n(&rta__guard_strict_var, strict && strcmp(strict, "1") == 0,
                      __ATOMIC_RELAXED);
+    const char *allow = getenv("RTALLOC_GUARD_ALLOW");
+    if (allow && *allow) {
+        if (strcmp(allow, "free") == 0)
+            __atomic_store_n(&rta__guard_allow_free, 1, __ATOMIC_RELAXED);
+        else
+            rta__guard_say("RTALLOC_GUARD_ALLOW: only \"free\" is known: ignored\n");
+    }
     rta__guard_report_init();
+    rta__guard_sites_init();
+    rta__guard_suppress_load(getenv("RTALLOC_GUARD_SUPPRESS"));
+    rta__guard_summary_init(getenv("RTALLOC_GUARD_EXIT_CODE"), mode);
     rta__guard_alloc_resolve();
     rta__guard_cxx_resolve();
     rta__guard_strict_resolve();
-#ifdef HAVE_JACK
-    rta__guard_jack_resolve();
-#endif
+    rta__guard_sections_resolve();
+    const char *skip = getenv("RTALLOC_GUARD_SKIP_CYCLES");
+    if (skip)
+        rta__guard_skip_cycles = strtoull(skip, NULL, 10);
     __atomic_store_n(&rta__guard_mode_var, mode, __ATOMIC_RELAXED);
     if (mode == RTA_GUARD_LOG)
         rta__guard_log_start();
@@ -72,22 +85,34 @@ __attribute__((constructor)) static void guard_start(void)
 }
 
 void rta__guard_hit(const struct rta__guard_call *call, uintptr_t a, uintptr_t b, uintptr_t c,
-                    uint64_t thread_count)
+                    uint64_t thread_count, const void *ra)
 {
     const uintptr_t args[3] = {a, b, c};
     rta__guard_tls.busy++;
     rta__guard_init_once();
     __atomic_add_fetch(call->blocking ? &blocking_calls : &heap_calls, 1, __ATOMIC_RELAXED);
-    switch (rta__guard_mode_now()) {
-    case RTA_GUARD_TRAP:
-        rta__guard_trap(call, args, thread_count);
-    case RTA_GUARD_LOG:
-        rta__guard_log_push(call, args, thread_count);
-        break;
-    default:
-        break;
+    int mode = rta__guard_mode_now();
+    if (mode == RTA_GUARD_TRAP && !rta__guard_suppress_any())
+        rta__guard_trap(call, args, thread_count, NULL);
+    int fresh;
+    struct rta__guard_site *site = rta__guard_site_hit(call, ra, args, thread_count, &fresh);
+    if (mode == RTA_GUARD_TRAP) {
+        /* Symbolized here, once per site: trap mode is on its way to
+         * abort() unless the site is suppressed. */
+        if (!site || rta__guard_site_verdict(site) != RTA__VERDICT_SUPPRESSED)
+            rta__guard_trap(call, args, thread_count, site);
+    } else if (mode == RTA_GUARD_LOG && site && fresh) {
+        rta__guard_log_push(site);
     }
     rta__guard_tls.busy--;
+}
+
+void rta__guard_forget_counts(void)
+{
+    __atomic_store_n(&heap_calls, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&blocking_calls, 0, __ATOMIC_RELAXED);
+    rta__guard_sites_forget();
+    rta__guard_sections_forget();
 }
 
 RTA_GUARD_API int rta_guard_mode(void)
@@ -127,53 +152,3 @@ RTA_GUARD_API int rta_guard_interposed(void)
 {
     return dlsym(RTLD_DEFAULT, "malloc") == (void *)&rta__guard_own_malloc;
 }
-
-static void line(struct rta__gbuf *b, const char *a, uint64_t n, const char *z)
-{
-    rta__gbuf_str(b, a);
-    rta__gbuf_dec(b, n);
-    rta__gbuf_str(b, z);
-}
-
-RTA_GUARD_API int rta_guard_summary_write(int fd)
-{
-    char text[512];
-    struct rta__gbuf b = {text, 0, sizeof text};
-    rta_guard_jack_stats js;
-
-    line(&b, "rtalloc-guard: ", rta_guard_heap_calls(), " system-heap calls in RT sections\n");
-    if (__atomic_load_n(&rta__guard_strict_var, __ATOMIC_RELAXED) || rta_guard_blocking_calls())
-        line(&b, "rtalloc-guard: ", rta_guard_blocking_calls(),
-             " blocking calls in RT sections\n");
-    rta_guard_jack_stats_get(&js);
-    if (js.cycles) {
-        line(&b, "rtalloc-guard: jack: ", js.cycles, " process cycles, ");
-        line(&b, "", js.cycles_with_calls, " with system-heap calls, ");
-        line(&b, "worst cycle ", js.worst_cycle_calls, " calls\n");
-    }
-    if (rta__guard_log_dropped())
-        line(&b, "rtalloc-guard: log: ", rta__guard_log_dropped(),
-             " records dropped (queue full)\n");
-    if (b.len == b.cap) {
-        errno = ENOBUFS;
-        return -1;
-    }
-    rta__guard_write_all(fd, b.p, b.len);
-    return 0;
-}
-
-__attribute__((destructor)) static void guard_stop(void)
-{
-    int mode = rta__guard_mode_now();
-    if (mode == RTA_GUARD_LOG)
-        rta__guard_log_drain();
-    if (mode == RTA_GUARD_COUNT || mode == RTA_GUARD_LOG)
-        (void)rta_guard_summary_write(2);
-}
-
-#ifndef HAVE_JACK
-RTA_GUARD_API void rta_guard_jack_stats_get(rta_guard_jack_stats *out)
-{
-    out->cycles = out->cycles_with_calls = out->worst_cycle_calls = 0;
-}
-#endif

@@ -27,13 +27,13 @@ extern ssize_t __read(int fd, void *buf, size_t n);
 extern ssize_t __write(int fd, const void *buf, size_t n);
 extern int __nanosleep(const struct timespec *req, struct timespec *rem);
 
-static const struct rta__guard_call call_mutex = {"pthread_mutex_lock", "p", 1};
-static const struct rta__guard_call call_sleep = {"sleep", "z", 1};
-static const struct rta__guard_call call_usleep = {"usleep", "z", 1};
-static const struct rta__guard_call call_nanosleep = {"nanosleep", "p", 1};
-static const struct rta__guard_call call_open = {"open", "p", 1};
-static const struct rta__guard_call call_read = {"read", "dz", 1};
-static const struct rta__guard_call call_write = {"write", "dz", 1};
+static const struct rta__guard_call call_mutex = {"pthread_mutex_lock", "p", 1, 0};
+static const struct rta__guard_call call_sleep = {"sleep", "z", 1, 0};
+static const struct rta__guard_call call_usleep = {"usleep", "z", 1, 0};
+static const struct rta__guard_call call_nanosleep = {"nanosleep", "p", 1, 0};
+static const struct rta__guard_call call_open = {"open", "p", 1, 0};
+static const struct rta__guard_call call_read = {"read", "dz", 1, 0};
+static const struct rta__guard_call call_write = {"write", "dz", 1, 0};
 
 typedef int (*mutex_lock_fn)(pthread_mutex_t *);
 typedef unsigned (*sleep_fn)(unsigned);
@@ -56,10 +56,8 @@ void rta__guard_strict_resolve(void)
     rta__guard_tls.busy--;
 }
 
-static void blocking(const struct rta__guard_call *call, uintptr_t a, uintptr_t b)
-{
-    rta__guard_hit(call, a, b, 0, 0);
-}
+/* A macro, so the return address is the wrapper's caller. */
+#define blocking(call, a, b) rta__guard_hit(call, a, b, 0, 0, __builtin_return_address(0))
 
 /* A descriptor whose reads and writes go to a disk. */
 static int is_file(int fd)

@@ -308,6 +308,38 @@ RTA_API void rta_arena_stats_get(const rta_arena *a, rta_arena_stats *out);
  * (it writes to a file). */
 RTA_API int rta_stats_write(const rta_heap *h, int fd);
 
+/* ---- the process heap (set-up on first call, then any thread, O(1)) ------
+ *
+ * One heap for the whole process, made on the first call (librtalloc_malloc
+ * makes that call from its constructor) from the environment variable
+ * RTALLOC_OPTIONS; the same pointer on every later call from every thread.
+ * NULL if it cannot be made: then one line on stderr says why and every
+ * later call returns NULL too.  The first call is not RT-safe (mmap,
+ * prefault, mlock); the others are one atomic load.
+ *
+ * RTALLOC_OPTIONS: comma-separated key=value items; SIZE is a number of
+ * bytes with an optional K, M or G suffix.  Keys and defaults, chosen for a
+ * desktop audio or game process:
+ *
+ *   pool=SIZE       pool bytes                           default 32M
+ *   arena=SIZE      frame arena bytes (0: none)          default 1M
+ *   max_block=SIZE  largest pooled request               default 64K
+ *   threads=N       thread caches at once (max_threads)  default 64
+ *   lock=0|1        mlock the heap (RTA_LOCK_MEMORY)     default 0
+ *   prefault=0|1    touch every page at creation         default 1
+ *   debug=0|1       RTA_DEBUG checks of frees, poisoning default 0
+ *   rt=off|count|trap  librtalloc_malloc: what a system-path call inside an
+ *                   RT section does; count writes "rtalloc: N system-path
+ *                   calls in RT sections" at exit (when N > 0, or always
+ *                   when rt=count was given)               default count
+ *   stats=stderr|PATH  rta_stats_write's report at exit  default none
+ *
+ * An unknown key or a bad value: one line on stderr naming the item, and
+ * the default is kept for it.  In the process heap a miss never traps (the
+ * malloc library serves it from the system path); with debug=1 bad frees
+ * still trap and abort with a report. */
+RTA_API rta_heap *rta_process_heap(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -17,9 +17,37 @@
  *
  * The environment sets the mode at start-up: RTALLOC_GUARD=trap|count|log|off,
  * and RTALLOC_GUARD_STRICT=1 also flags blocking calls in RT sections
- * (pthread_mutex_lock, sleep, usleep, nanosleep, open, and read/write on
- * files).  Nothing here is needed to use the guard: these functions are
- * for programs and tests that want to read or change it at run time.
+ * (pthread_mutex_lock, rwlocks, spin locks, sem_wait, condition waits,
+ * sleep, usleep, nanosleep, clock_nanosleep, sched_yield, poll, select and
+ * epoll_wait with a timeout, open, openat, stdio on files, read, write,
+ * pread and pwrite on files, mmap, munmap, mprotect, madvise).  Also read
+ * at start-up:
+ *
+ *   RTALLOC_GUARD_SUPPRESS=FILE  one rule a line (# comments): fun:GLOB
+ *                   (a frame's function), mod:GLOB (a frame's module file
+ *                   name), call:NAME (a glob on the call's name, or a word
+ *                   of it: "mutex", "delete").  A suppressed call is
+ *                   counted apart, never traps, is not logged.
+ *   RTALLOC_GUARD_ALLOW=free     frees are allowed, allocations are not
+ *   RTALLOC_GUARD_SKIP_CYCLES=N  the first N cycles of each watched
+ *                   callback are not RT sections
+ *   RTALLOC_GUARD_EXIT_CODE=N    count and log mode: exit status N when
+ *                   an unsuppressed call was seen
+ *
+ * Sections the guard makes by itself: each JACK process, timebase and
+ * sync callback, and a JACK process thread's cycle (jack_cycle_wait to
+ * jack_cycle_signal), also when libjack was loaded by a module opened
+ * with RTLD_LOCAL.
+ *
+ * The summary (count and log mode: at exit, on SIGINT or SIGTERM) names
+ * the process on every line, "rtalloc-guard[PID prog]: ", and lists the
+ * top call sites ("site: N CALL in FUNCTION+0xOFF (MODULE+0xOFF)", each
+ * attributed to the first frame outside libc, libstdc++, libjack and the
+ * guard) and one total per module ("module NAME: N calls[, M
+ * suppressed]").  When no RT section ran it says "nothing watched".
+ *
+ * Nothing here is needed to use the guard: these functions are for
+ * programs and tests that want to read or change it at run time.
  */
 #ifndef RTALLOC_GUARD_H
 #define RTALLOC_GUARD_H
@@ -55,7 +83,8 @@ RTA_GUARD_API int rta_guard_set_mode(int mode);
  * previous setting.  Any thread. */
 RTA_GUARD_API int rta_guard_set_strict(int on);
 
-/* System-heap calls seen in RT sections, all threads, since start.
+/* System-heap calls seen in RT sections, all threads, since start,
+ * suppressed ones included (the summary counts those apart).
  * Any thread, RT-safe (one atomic load). */
 RTA_GUARD_API uint64_t rta_guard_heap_calls(void);
 
@@ -80,8 +109,9 @@ typedef struct rta_guard_jack_stats {
 } rta_guard_jack_stats;
 RTA_GUARD_API void rta_guard_jack_stats_get(rta_guard_jack_stats *out);
 
-/* Writes the summary lines of count mode to fd now (write(2) of a stack
- * buffer).  0, or -1 with errno.  Not RT-safe. */
+/* Writes the summary lines of count mode to fd now, call sites and
+ * module totals included (symbolizes: may allocate).  0, or -1 with
+ * errno.  Not RT-safe. */
 RTA_GUARD_API int rta_guard_summary_write(int fd);
 
 #ifdef __cplusplus

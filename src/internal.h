@@ -411,6 +411,30 @@ void rta__fmt_hex(struct rta__fmt *f, uintptr_t v) RTA__HIDDEN;
 void rta__fmt_bytes(struct rta__fmt *f, uint64_t bytes) RTA__HIDDEN;
 void rta__fmt_flush(struct rta__fmt *f, int fd) RTA__HIDDEN;
 
+/* ---- options.c and process.c: the process heap (rta_process_heap) ---- */
+/* Defaults of RTALLOC_OPTIONS; rtalloc.h documents the same figures. */
+#define RTA__PROCESS_POOL ((size_t)32 << 20)
+#define RTA__PROCESS_ARENA ((size_t)1 << 20)
+#define RTA__PROCESS_MAX_BLOCK ((size_t)64 << 10)
+#define RTA__PROCESS_THREADS 64u
+enum { RTA__RT_OFF, RTA__RT_COUNT, RTA__RT_TRAP };
+struct rta__options {
+    rta_config cfg;
+    int rt;          /* RTA__RT_*: what librtalloc_malloc does with system-path
+                        calls in RT sections */
+    int rt_given;    /* rt= was in RTALLOC_OPTIONS */
+    char stats[256]; /* "", "stderr" or a path: report written at exit */
+};
+void rta__options_defaults(struct rta__options *o) RTA__HIDDEN;
+/* Applies RTALLOC_OPTIONS text s (NULL: nothing) over o; one line on
+ * err_fd (-1: none) per bad item.  Returns the number of bad items. */
+int rta__options_parse(struct rta__options *o, const char *s, int err_fd) RTA__HIDDEN;
+
+/* ---- tcache.c: fork() (registered once, at the first heap's create) ---- */
+void rta__tcache_fork_prepare(void) RTA__HIDDEN;
+void rta__tcache_fork_parent(void) RTA__HIDDEN;
+void rta__tcache_fork_child(void) RTA__HIDDEN;
+
 /* ---- the owner's fast paths (see pool.c for the algorithm) ---- */
 
 /* Parking (see pool.c): the token naming a cache and class. */

@@ -13,8 +13,10 @@ src_librtalloc_la_SOURCES = \
 	src/fallback.c \
 	src/fmt.c \
 	src/heap.c \
+	src/options.c \
 	src/os.c \
 	src/pool.c \
+	src/process.c \
 	src/remote.c \
 	src/reserve.c \
 	src/rt.c \

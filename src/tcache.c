@@ -130,9 +130,13 @@ static void on_thread_exit(void *unused)
 
 static void make_key(void)
 {
+    static int atfork_set; /* under registry_lock, like every call */
     if (!atomic_load_explicit(&exit_key_ok, memory_order_relaxed) &&
         pthread_key_create(&exit_key, on_thread_exit) == 0)
         atomic_store_explicit(&exit_key_ok, 1, memory_order_release);
+    if (!atfork_set && pthread_atfork(rta__tcache_fork_prepare, rta__tcache_fork_parent,
+                                      rta__tcache_fork_child) == 0)
+        atfork_set = 1;
 }
 
 static inline void cpu_relax(void)
@@ -246,4 +250,36 @@ void rta__registry_remove(struct rta_heap *h)
         s->heap = NULL;
         s->cache = NULL;
     }
+}
+
+/* fork(): the child has one thread, the one that forked.  Caches held (or
+ * borrowed for a free) by the parent's other threads would stay claimed
+ * forever, since no thread is left to exit and give them back; the child
+ * releases them as those threads' exits would have, so it can run as many
+ * threads as its parent could.  The registry lock is held across fork()
+ * so the child never inherits it locked by a thread that is gone.  Blocks
+ * of the released caches stay valid and any thread may free them. */
+void rta__tcache_fork_prepare(void)
+{
+    pthread_mutex_lock(&registry_lock);
+}
+
+void rta__tcache_fork_parent(void)
+{
+    pthread_mutex_unlock(&registry_lock);
+}
+
+void rta__tcache_fork_child(void)
+{
+    for (struct rta_heap *h = registry; h; h = h->registry_next) {
+        const struct rta__cache *mine = rta__cache_find(h);
+        for (unsigned i = 0; i < h->max_threads; i++) {
+            struct rta__cache *c = rta__cache_at(h, i);
+            if (c == mine || atomic_load_explicit(&c->claimed, memory_order_relaxed) == 0)
+                continue;
+            rta__pool_unpark_all(h, c);
+            atomic_store_explicit(&c->claimed, 0, memory_order_release);
+        }
+    }
+    pthread_mutex_unlock(&registry_lock);
 }

@@ -15,7 +15,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <poll.h>
 #include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/select.h>
+#include <time.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -349,6 +356,98 @@ START_TEST(strict_blocking_calls)
 }
 END_TEST
 
+/* The blocking calls strict mode first missed (issue 13): each one,
+ * made once in a section, adds exactly one blocking call. */
+#define N_MORE 24
+START_TEST(strict_more_blocking_calls)
+{
+    char path[] = "/tmp/rta-guard-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, "line\n", 5), 5);
+    int pipefd[2];
+    ck_assert_int_eq(pipe(pipefd), 0);
+    ck_assert_int_eq(write(pipefd[1], "p", 1), 1); /* poll, select, epoll see data */
+    int ep = epoll_create1(0);
+    struct epoll_event ev = {.events = EPOLLIN};
+    ck_assert_int_eq(epoll_ctl(ep, EPOLL_CTL_ADD, pipefd[0], &ev), 0);
+    pthread_rwlock_t rw = PTHREAD_RWLOCK_INITIALIZER;
+    pthread_spinlock_t spin;
+    pthread_spin_init(&spin, 0);
+    sem_t sem;
+    sem_init(&sem, 0, 1);
+    pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+    pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+    struct timespec past = {0, 0}, zero = {0, 0};
+    struct pollfd pfd = {.fd = pipefd[0], .events = POLLIN};
+    struct timeval tv = {0, 1000};
+    fd_set rd;
+    FD_ZERO(&rd);
+    FD_SET(pipefd[0], &rd);
+    char buf[16];
+    struct epoll_event out;
+    void *map;
+    FILE *fp;
+    int ofd;
+
+    rta_guard_set_strict(1);
+    uint64_t c[N_MORE + 1];
+    int i = 0;
+    rta_rt_enter();
+#define STEP(expr) (void)(expr), c[i++] = rta_guard_blocking_calls()
+    c[i++] = rta_guard_blocking_calls();
+    STEP(fp = fopen(path, "r+"));
+    STEP(fgets(buf, sizeof buf, fp));
+    STEP(fread(buf, 1, 1, fp));
+    STEP(fwrite("x", 1, 1, fp));
+    STEP(fprintf(fp, "%d\n", i));
+    STEP(fflush(fp));
+    STEP(fclose(fp));
+    STEP(ofd = openat(AT_FDCWD, path, O_RDONLY));
+    STEP(pread(ofd, buf, 1, 0));
+    STEP(pwrite(fd, "y", 1, 0));
+    STEP(pthread_rwlock_rdlock(&rw));
+    pthread_rwlock_unlock(&rw);
+    STEP(pthread_rwlock_wrlock(&rw));
+    pthread_rwlock_unlock(&rw);
+    STEP(sem_wait(&sem));
+    STEP(pthread_spin_lock(&spin));
+    pthread_spin_unlock(&spin);
+    /* The mutex lock (strict.c) and the wait: 2. */
+    STEP((pthread_mutex_lock(&m), pthread_cond_timedwait(&cond, &m, &past)));
+    pthread_mutex_unlock(&m);
+    STEP(clock_nanosleep(CLOCK_MONOTONIC, 0, &zero, NULL));
+    STEP(poll(&pfd, 1, 1));
+    STEP(select(pipefd[0] + 1, &rd, NULL, NULL, &tv));
+    STEP(epoll_wait(ep, &out, 1, 1));
+    STEP(sched_yield());
+    STEP(map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    STEP(mprotect(map, 4096, PROT_READ));
+    STEP(madvise(map, 4096, MADV_DONTNEED));
+    STEP(munmap(map, 4096));
+#undef STEP
+    rta_rt_leave();
+    ck_assert_int_eq(i, N_MORE + 1);
+    for (int k = 1; k <= N_MORE; k++)
+        ck_assert_msg(c[k] == c[k - 1] + (k == 15 ? 2 : 1), "step %d: %llu blocking calls after %llu", k,
+                      (unsigned long long)c[k], (unsigned long long)c[k - 1]);
+    /* Not blocking: a zero timeout, and reads of a pipe. */
+    uint64_t b0 = rta_guard_blocking_calls();
+    rta_rt_enter();
+    (void)poll(&pfd, 1, 0);
+    (void)epoll_wait(ep, &out, 1, 0);
+    (void)pread(pipefd[0], buf, 0, 0);
+    rta_rt_leave();
+    ck_assert_uint_eq(rta_guard_blocking_calls(), b0);
+    close(ofd);
+    close(fd);
+    close(ep);
+    close(pipefd[0]);
+    close(pipefd[1]);
+    unlink(path);
+}
+END_TEST
+
 /* A heap's fallback to the system heap is counted by the heap (stats
  * fallbacks), not by the guard: librtalloc marks its own call. */
 START_TEST(rtalloc_own_calls_not_counted)
@@ -397,6 +496,7 @@ static Suite *guard_suite(void)
     tcase_add_test(tc, every_c_entry_point);
     tcase_add_test(tc, every_cxx_form_counted_once);
     tcase_add_test(tc, strict_blocking_calls);
+    tcase_add_test(tc, strict_more_blocking_calls);
     tcase_add_test(tc, rtalloc_own_calls_not_counted);
     suite_add_tcase(s, tc);
     return s;

@@ -26,6 +26,7 @@ static void *(*volatile v_calloc)(size_t, size_t) = calloc;
 static void (*volatile v_free)(void *) = free;
 
 static char output[16384];
+static pid_t child_pid;
 
 /* Runs fn in a child with stderr into a pipe; returns the wait status and
  * leaves the child's stderr in output. */
@@ -35,6 +36,7 @@ static int run_child(void (*fn)(void))
     ck_assert_int_eq(pipe(fds), 0);
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
+    child_pid = pid;
     if (pid == 0) {
         close(fds[0]);
         dup2(fds[1], 2);
@@ -146,9 +148,17 @@ START_TEST(count_mode_exit_line)
 {
     int status = run_child(child_count);
     ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    ck_assert_msg(strstr(output, "rtalloc-guard: 4 system-heap calls in RT sections\n"), "%s",
-                  output);
-    ck_assert_msg(!strstr(output, "trap"), "%s", output);
+    ck_assert_msg(strstr(output, "]: 4 system-heap calls in RT sections\n"), "%s", output);
+    ck_assert_msg(!strstr(output, "rtalloc-guard: trap"), "%s", output);
+    /* Each summary line names the process; the sites are attributed to
+     * the function that called, in this program's module. */
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "rtalloc-guard[%d check_guard_trap]: ", (int)child_pid);
+    ck_assert_int_eq(occurrences(output, "rtalloc-guard"), occurrences(output, prefix));
+    ck_assert_int_eq(occurrences(output, "]: site: 1 calloc in child_count+0x"), 1);
+    ck_assert_int_eq(occurrences(output, "]: site: 1 malloc in child_count+0x"), 1);
+    ck_assert_int_eq(occurrences(output, "]: site: 1 free in child_count+0x"), 2);
+    ck_assert_int_eq(occurrences(output, "]: module check_guard_trap: 4 calls\n"), 1);
 }
 END_TEST
 
@@ -186,10 +196,12 @@ START_TEST(log_mode_reports_each_site_once)
                      1);
     ck_assert_int_eq(occurrences(output, "rtalloc-guard: log: calloc(2, 8) in a real-time section"),
                      1);
-    ck_assert_int_eq(occurrences(output, " in log_site_a+0x"), 2);
-    ck_assert_int_eq(occurrences(output, " in log_site_b+0x"), 2);
-    ck_assert_msg(strstr(output, "rtalloc-guard: 102 system-heap calls in RT sections\n"), "%s",
-                  output);
+    /* One frame of each report, and one summary line of each site. */
+    ck_assert_int_eq(occurrences(output, " in log_site_a+0x"), 2 + 2);
+    ck_assert_int_eq(occurrences(output, " in log_site_b+0x"), 2 + 2);
+    ck_assert_int_eq(occurrences(output, "]: site: 50 malloc in log_site_a+0x"), 1);
+    ck_assert_int_eq(occurrences(output, "]: site: 50 free in log_site_a+0x"), 1);
+    ck_assert_msg(strstr(output, "]: 102 system-heap calls in RT sections\n"), "%s", output);
 }
 END_TEST
 

@@ -3,7 +3,9 @@
  * guard test preloads librtalloc_guard into it (the client knows nothing
  * of rtalloc) and expects 0 system-heap calls in its cycles.
  *
- *   guard_jack_clean SERVER SECONDS [--thread]
+ *   guard_jack_clean SERVER CYCLES [--thread]
+ *
+ * Runs until its callback ran CYCLES times (guard_jack_wait.h).
  *
  * --thread runs its own process thread (jack_set_process_thread,
  * jack_cycle_wait / jack_cycle_signal) instead of a process callback.
@@ -15,6 +17,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "guard_jack_wait.h"
 
 static jack_client_t *client;
 static jack_port_t *port;
@@ -62,7 +66,7 @@ static jack_client_t *open_client(const char *server)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: guard_jack_clean SERVER SECONDS [--thread]\n");
+        fprintf(stderr, "usage: guard_jack_clean SERVER CYCLES [--thread]\n");
         return 2;
     }
     int thread_mode = argc > 3 && strcmp(argv[3], "--thread") == 0;
@@ -80,10 +84,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "guard_jack_clean: could not activate\n");
         return 1;
     }
-    struct timespec t = {atoi(argv[2]), 0};
-    nanosleep(&t, NULL);
+    /* "active" tells a test that may signal it that cycles are running. */
+    printf("active\n");
+    fflush(stdout);
+    int timed_out = guard_jack_wait(&cycles, strtoul(argv[2], NULL, 10), argv[0]);
     jack_deactivate(client);
     jack_client_close(client);
     printf("cycles: %lu\n", cycles);
-    return cycles > 0 ? 0 : 1;
+    return cycles > 0 && !timed_out ? 0 : 1;
 }

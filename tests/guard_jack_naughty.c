@@ -4,7 +4,9 @@
  * the guard must count exactly those cycles, in trap mode it must stop the
  * client at the first one with a report naming naughty_process.
  *
- *   guard_jack_naughty SERVER SECONDS [--thread]
+ *   guard_jack_naughty SERVER CYCLES [--thread]
+ *
+ * Runs until its callback ran CYCLES times (guard_jack_wait.h).
  *
  * Prints "cycles: N" and "naughty cycles: K" (cycles that allocated). */
 #include <jack/jack.h>
@@ -13,6 +15,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "guard_jack_wait.h"
 
 static jack_client_t *client;
 static jack_port_t *port;
@@ -65,7 +69,7 @@ static jack_client_t *open_client(const char *server)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: guard_jack_naughty SERVER SECONDS [--thread]\n");
+        fprintf(stderr, "usage: guard_jack_naughty SERVER CYCLES [--thread]\n");
         return 2;
     }
     int thread_mode = argc > 3 && strcmp(argv[3], "--thread") == 0;
@@ -83,10 +87,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "guard_jack_naughty: could not activate\n");
         return 1;
     }
-    struct timespec t = {atoi(argv[2]), 0};
-    nanosleep(&t, NULL);
+    /* "active" tells a test that may signal it that cycles are running. */
+    printf("active\n");
+    fflush(stdout);
+    int timed_out = guard_jack_wait(&cycles, strtoul(argv[2], NULL, 10), argv[0]);
     jack_deactivate(client);
     jack_client_close(client);
     printf("cycles: %lu\nnaughty cycles: %lu\n", cycles, naughty_cycles);
-    return cycles > 0 ? 0 : 1;
+    return cycles > 0 && !timed_out ? 0 : 1;
 }

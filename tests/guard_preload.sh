@@ -24,6 +24,12 @@ check() { # description, command status
     if [ "$2" = 0 ]; then echo "  ok: $1"; else echo "  FAILED: $1"; fail=1; fi
 }
 has() { grep -qF -- "$2" "$1"; }
+# A whole line (a count of 10 must not match 100), and a summary line,
+# which names the process: "rtalloc-guard[PID PROG]: TEXT".
+has_line() { grep -qxF -- "$2" "$1"; }
+summary() { # file, program, text
+    grep -qx "rtalloc-guard\[[0-9]* $2\]: $3" "$1"
+}
 
 # ASan and TSan replace malloc ahead of any preload (and want their
 # runtime first): the guard cannot be tested in such a build.
@@ -33,36 +39,36 @@ if ldd "$lib" 2>/dev/null | grep -q 'libasan\|libtsan'; then
 fi
 
 $client 5 >"$tmp/out" 2>"$tmp/err"
-check "without the guard the count stays 0" "$(has "$tmp/out" 'rt system-heap calls: 0'; echo $?)"
+check "without the guard the count stays 0" "$(has_line "$tmp/out" 'rt system-heap calls: 0'; echo $?)"
 
 RTALLOC_GUARD=count LD_PRELOAD=$lib $client 5 >"$tmp/out" 2>"$tmp/err"
 check "count mode: exit 0" "$?"
-check "count mode: the thread's counter" "$(has "$tmp/out" 'rt system-heap calls: 10'; echo $?)"
+check "count mode: the thread's counter" "$(has_line "$tmp/out" 'rt system-heap calls: 10'; echo $?)"
 check "count mode: exit line" \
-    "$(has "$tmp/err" 'rtalloc-guard: 10 system-heap calls in RT sections'; echo $?)"
+    "$(summary "$tmp/err" guard_preload_client '10 system-heap calls in RT sections'; echo $?)"
 
 RTALLOC_GUARD=off LD_PRELOAD=$lib $client 5 >"$tmp/out" 2>"$tmp/err"
-check "off mode counts nothing" "$(has "$tmp/out" 'rt system-heap calls: 0'; echo $?)"
+check "off mode counts nothing" "$(has_line "$tmp/out" 'rt system-heap calls: 0'; echo $?)"
 
 RTALLOC_GUARD=log LD_PRELOAD=$lib $client 20 >"$tmp/out" 2>"$tmp/err"
-check "log mode: runs to the end" "$(has "$tmp/out" 'rt system-heap calls: 40'; echo $?)"
+check "log mode: runs to the end" "$(has_line "$tmp/out" 'rt system-heap calls: 40'; echo $?)"
 n=$(grep -c '^rtalloc-guard: log: ' "$tmp/err")
 check "log mode: 2 sites reported once each (got $n)" "$([ "$n" = 2 ]; echo $?)"
 check "log mode: exit line" \
-    "$(has "$tmp/err" 'rtalloc-guard: 40 system-heap calls in RT sections'; echo $?)"
+    "$(summary "$tmp/err" guard_preload_client '40 system-heap calls in RT sections'; echo $?)"
 
 RTALLOC_GUARD_LIB=$lib ./guard/rtalloc-guard --count -- $client 3 >"$tmp/out" 2>"$tmp/err"
 check "rtalloc-guard --count" \
-    "$(has "$tmp/err" 'rtalloc-guard: 6 system-heap calls in RT sections'; echo $?)"
+    "$(summary "$tmp/err" guard_preload_client '6 system-heap calls in RT sections'; echo $?)"
 
 # A thread started (and finished) by a library constructor that runs
 # before the guard's: counted all the same, and trapped in trap mode.
 early=$PWD/tests/.libs/libguard_early.so
 RTALLOC_GUARD=count LD_PRELOAD="$lib $early" $client 1 >"$tmp/out" 2>"$tmp/err"
 check "before the guard's constructor: counted" \
-    "$(has "$tmp/out" 'early thread rt system-heap calls: 20'; echo $?)"
+    "$(has_line "$tmp/out" 'early thread rt system-heap calls: 20'; echo $?)"
 check "before the guard's constructor: in the exit line" \
-    "$(has "$tmp/err" 'rtalloc-guard: 22 system-heap calls in RT sections'; echo $?)"
+    "$(summary "$tmp/err" guard_preload_client '22 system-heap calls in RT sections'; echo $?)"
 LD_PRELOAD="$lib $early" $client 1 >"$tmp/out" 2>"$tmp/err"
 status=$?
 check "before the guard's constructor: trapped (status $status)" \

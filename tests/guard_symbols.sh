@@ -15,8 +15,15 @@ _ZdlPvRKSt9nothrow_t _ZdaPvRKSt9nothrow_t _ZdlPvSt11align_val_t
 _ZdaPvSt11align_val_t _ZdlPvmSt11align_val_t _ZdaPvmSt11align_val_t
 _ZdlPvSt11align_val_tRKSt9nothrow_t _ZdaPvSt11align_val_tRKSt9nothrow_t
 jack_set_process_callback jack_set_process_thread jack_cycle_wait
+jack_set_timebase_callback jack_set_sync_callback rta_rt_enter
 jack_cycle_signal pthread_mutex_lock sleep usleep nanosleep open open64
-read write'
+read write
+fopen fopen64 fclose fgets fread fwrite fflush fprintf openat openat64 pread
+pread64 pwrite pwrite64 pthread_rwlock_rdlock pthread_rwlock_wrlock
+pthread_rwlock_timedrdlock pthread_rwlock_timedwrlock sem_wait sem_timedwait
+pthread_spin_lock pthread_cond_wait pthread_cond_timedwait clock_nanosleep
+poll select epoll_wait sched_yield mmap mmap64 munmap mprotect madvise
+Pa_OpenStream Pa_OpenDefaultStream Pa_CloseStream SDL_OpenAudio SDL_OpenAudioDevice'
 
 names=$(nm -D --defined-only "$lib" | awk '{print $NF}' | sed 's/@.*//')
 bad=0

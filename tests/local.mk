@@ -6,3 +6,4 @@ include tests/demo.mk
 include tests/hardening.mk
 include tests/sched/sched.mk
 include tests/faults/faults.mk
+include tests/process.mk
