@@ -161,6 +161,23 @@ valgrind_stage() {
             fail "valgrind $prog"
         fi
     done
+    # Issue 15: the process heap (librtalloc_malloc) under memcheck, its
+    # fork+threads stress.  nouserintercepts: valgrind replaces libc's
+    # malloc only, so the pools serve and memcheck checks their code;
+    # --quiesce: no block in flight at a fork (the children's leak check).
+    if in_dir "$plain" valgrind-build-procheap.log make tests/procheap/malloc_stress &&
+        in_dir "$plain" tests/procheap/malloc_stress.valgrind.log timeout "$valgrind_limit" \
+            ./libtool --mode=execute valgrind --soname-synonyms=somalloc=nouserintercepts \
+            --error-exitcode=1 --leak-check=full --show-leak-kinds=definite,indirect,possible \
+            --errors-for-leak-kinds=definite,indirect,possible \
+            ./tests/procheap/malloc_stress --quiesce 10; then
+        note "valgrind tests/procheap/malloc_stress: no errors, no leaks (parent and children)"
+        grep -E '^malloc_stress: ' "$plain/tests/procheap/malloc_stress.valgrind.log" || true
+    else
+        tail -n 80 "$plain/tests/procheap/malloc_stress.valgrind.log"
+        bad=1
+        fail "valgrind tests/procheap/malloc_stress"
+    fi
     [ "$bad" = 1 ] || note "== valgrind passed in $(( $(date +%s) - start )) s"
 }
 

@@ -7,3 +7,4 @@ include tests/hardening.mk
 include tests/sched/sched.mk
 include tests/faults/faults.mk
 include tests/process.mk
+include tests/procheap/procheap.mk
