@@ -90,7 +90,7 @@ start=$(date +%s)
 # says more about the neighbours than about the fuzzer.
 TIMEFORMAT='%U %S'
 { time "$out/fuzz_heap" $fork -max_total_time="$seconds" -runs="$runs" -print_final_stats=1 \
-    -max_len=4096 -timeout=20 -rss_limit_mb=2048 -error_exitcode=1 -timeout_exitcode=1 \
+    -max_len=1024 -timeout=20 -rss_limit_mb=2048 -error_exitcode=1 -timeout_exitcode=1 \
     -artifact_prefix="$out/" "$work" >"$log" 2>&1 || status=$?; } 2>"$out/fuzz.cpu"
 cpu=$(awk '{ printf "%d", $1 + $2 + 0.5 }' "$out/fuzz.cpu")
 [ "$cpu" -gt 0 ] || cpu=1
