@@ -5,7 +5,7 @@
 #   tests/sched/run_yield_stress.sh TSan build with a random yield before
 #                                   every atomic operation (RTA_TEST_YIELDS),
 #                                   RTA_YIELD_SECONDS (default 10)
-#   make sched-long SCHED_SEEDS=N   N schedules (CI: 20000)
+#   make sched-long SCHED_SEEDS=N   N schedules (CI: 10000)
 
 check_PROGRAMS += tests/sched/sched_fuzz
 TESTS += tests/sched/sched_fuzz tests/sched/run_yield_stress.sh
