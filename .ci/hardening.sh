@@ -37,6 +37,9 @@ in_dir() {
 # Check's 4 s default timeout is too short under a sanitizer or valgrind.
 export CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-10}
 export RTA_FUZZ_SECONDS=0
+# The schedule fuzzer's full run is in .ci/run; the yield stress builds its
+# own TSan binary (plain make check), so the sanitizer builds skip it.
+export RTA_SCHED_SEEDS=${RTA_SCHED_SEEDS:-200} RTA_YIELD_SECONDS=0
 
 if [ ! -x configure ]; then
     run autoreconf -fi
@@ -165,6 +168,23 @@ valgrind_stage() {
             fail "valgrind $prog"
         fi
     done
+    # Issue 15: the process heap (librtalloc_malloc) under memcheck, its
+    # fork+threads stress.  nouserintercepts: valgrind replaces libc's
+    # malloc only, so the pools serve and memcheck checks their code;
+    # --quiesce: no block in flight at a fork (the children's leak check).
+    if in_dir "$plain" valgrind-build-procheap.log make tests/procheap/malloc_stress &&
+        in_dir "$plain" tests/procheap/malloc_stress.valgrind.log timeout "$valgrind_limit" \
+            ./libtool --mode=execute valgrind --soname-synonyms=somalloc=nouserintercepts \
+            --error-exitcode=1 --leak-check=full --show-leak-kinds=definite,indirect,possible \
+            --errors-for-leak-kinds=definite,indirect,possible \
+            ./tests/procheap/malloc_stress --quiesce 10; then
+        note "valgrind tests/procheap/malloc_stress: no errors, no leaks (parent and children)"
+        grep -E '^malloc_stress: ' "$plain/tests/procheap/malloc_stress.valgrind.log" || true
+    else
+        tail -n 80 "$plain/tests/procheap/malloc_stress.valgrind.log"
+        bad=1
+        fail "valgrind tests/procheap/malloc_stress"
+    fi
     [ "$bad" = 1 ] || note "== valgrind passed in $(( $(date +%s) - start )) s"
 }
 

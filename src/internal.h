@@ -33,6 +33,37 @@
 
 #include "rtalloc.h"
 
+/* Test builds only (tests/sched/run_yield_stress.sh, clang): every atomic
+ * operation of the library first calls rta__test_yield(), which the test
+ * program defines (a random sched_yield), so ThreadSanitizer sees the
+ * lock-free paths interleaved at each atomic step, not only where the
+ * scheduler happens to switch.  Release builds never define
+ * RTA_TEST_YIELDS: these macros do not exist there. */
+#if defined(RTA_TEST_YIELDS) && defined(__clang__)
+void rta__test_yield(void);
+#undef atomic_load_explicit
+#undef atomic_store_explicit
+#undef atomic_exchange_explicit
+#undef atomic_compare_exchange_strong_explicit
+#undef atomic_compare_exchange_weak_explicit
+#undef atomic_fetch_add_explicit
+#undef atomic_fetch_and_explicit
+#undef atomic_fetch_or_explicit
+#undef atomic_fetch_add
+#define RTA__Y(call) (rta__test_yield(), call)
+#define atomic_load_explicit(o, m) RTA__Y(__c11_atomic_load(o, m))
+#define atomic_store_explicit(o, v, m) RTA__Y(__c11_atomic_store(o, v, m))
+#define atomic_exchange_explicit(o, v, m) RTA__Y(__c11_atomic_exchange(o, v, m))
+#define atomic_compare_exchange_strong_explicit(o, e, d, s, f)                                     \
+    RTA__Y(__c11_atomic_compare_exchange_strong(o, e, d, s, f))
+#define atomic_compare_exchange_weak_explicit(o, e, d, s, f)                                       \
+    RTA__Y(__c11_atomic_compare_exchange_weak(o, e, d, s, f))
+#define atomic_fetch_add_explicit(o, v, m) RTA__Y(__c11_atomic_fetch_add(o, v, m))
+#define atomic_fetch_and_explicit(o, v, m) RTA__Y(__c11_atomic_fetch_and(o, v, m))
+#define atomic_fetch_or_explicit(o, v, m) RTA__Y(__c11_atomic_fetch_or(o, v, m))
+#define atomic_fetch_add(o, v) RTA__Y(__c11_atomic_fetch_add(o, v, __ATOMIC_SEQ_CST))
+#endif
+
 #define RTA__LIKELY(x) __builtin_expect(!!(x), 1)
 #define RTA__UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define RTA__HIDDEN __attribute__((visibility("hidden")))
@@ -490,7 +521,10 @@ rta__count_alloc(struct rta_heap *h, struct rta__cache *c, struct rta__class_cac
     uint64_t allocs = RTA__OWN_LOAD(cc->allocs) + 1;
     RTA__OWN_STORE(cc->allocs, allocs);
     uint64_t live = allocs - RTA__OWN_LOAD(cc->frees);
-    if (RTA__UNLIKELY(live > RTA__OWN_LOAD(cc->owned_peak)))
+    /* frees counts this thread's frees of other caches' blocks too, so it
+     * can exceed allocs: live then wraps, and is no peak (live <= allocs
+     * is only tested on the rare new-peak branch). */
+    if (RTA__UNLIKELY(live > RTA__OWN_LOAD(cc->owned_peak)) && live <= allocs)
         RTA__OWN_STORE(cc->owned_peak, live);
     uint64_t bytes = RTA__OWN_LOAD(c->owned_live_bytes) + h->class_size[cls];
     RTA__OWN_STORE(c->owned_live_bytes, bytes);

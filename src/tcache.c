@@ -21,8 +21,12 @@ __thread struct rta__tls_slot rta__tls_slots[RTA_MAX_HEAPS_PER_THREAD]
 __thread struct rta__tls_last rta__tls_last __attribute__((tls_model("initial-exec")));
 static __thread int tls_key_set __attribute__((tls_model("initial-exec")));
 
-static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+/* Created at the first heap create that manages to (under registry_lock);
+ * until then no thread can claim a cache: without the key a cache would
+ * never go back at thread exit, and pthread_setspecific on a key never
+ * created would write another library's key. */
 static pthread_key_t exit_key;
+static _Atomic int exit_key_ok;
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct rta_heap *registry;
 
@@ -127,8 +131,13 @@ static void on_thread_exit(void *unused)
 
 static void make_key(void)
 {
-    pthread_key_create(&exit_key, on_thread_exit);
-    pthread_atfork(rta__tcache_fork_prepare, rta__tcache_fork_parent, rta__tcache_fork_child);
+    static int atfork_set; /* under registry_lock, like every call */
+    if (!atomic_load_explicit(&exit_key_ok, memory_order_relaxed) &&
+        pthread_key_create(&exit_key, on_thread_exit) == 0)
+        atomic_store_explicit(&exit_key_ok, 1, memory_order_release);
+    if (!atfork_set && pthread_atfork(rta__tcache_fork_prepare, rta__tcache_fork_parent,
+                                      rta__tcache_fork_child) == 0)
+        atfork_set = 1;
 }
 
 static inline void cpu_relax(void)
@@ -176,6 +185,17 @@ struct rta__cache *rta__cache_get(struct rta_heap *h)
     struct rta__tls_slot *slot = empty_slot(h->serial);
     if (!slot)
         return NULL;
+    /* No exit key (its creation failed), or it cannot be set for this
+     * thread: a cache claimed now would never go back, so none is. */
+    if (!tls_key_set) {
+        if (!atomic_load_explicit(&exit_key_ok, memory_order_acquire))
+            return NULL;
+        /* setspecific does not allocate for the first 32 keys of a
+         * process. */
+        if (pthread_setspecific(exit_key, (void *)1) != 0)
+            return NULL;
+        tls_key_set = 1;
+    }
     struct rta__cache *c = claim(h);
     if (!c)
         return NULL;
@@ -184,12 +204,6 @@ struct rta__cache *rta__cache_get(struct rta_heap *h)
     slot->heap = h;
     slot->cache = c;
     remember(h, c);
-    if (!tls_key_set) {
-        /* key_once ran at heap create; setspecific does not allocate
-         * for the first 32 keys of a process. */
-        pthread_setspecific(exit_key, (void *)1);
-        tls_key_set = 1;
-    }
     return c;
 }
 
@@ -212,9 +226,9 @@ RTA_API void rta_thread_detach(rta_heap *h)
 void rta__registry_add(struct rta_heap *h)
 {
     static _Atomic uint64_t next_serial = 1;
-    pthread_once(&key_once, make_key);
     h->serial = atomic_fetch_add(&next_serial, 1);
     pthread_mutex_lock(&registry_lock);
+    make_key();
     h->registry_next = registry;
     registry = h;
     pthread_mutex_unlock(&registry_lock);

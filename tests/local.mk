@@ -8,3 +8,7 @@ include tests/capacity.mk
 include tests/process.mk
 include tests/lv2.mk
 include tests/mutants.mk
+include tests/sched/sched.mk
+include tests/faults/faults.mk
+include tests/process.mk
+include tests/procheap/procheap.mk

@@ -6,8 +6,15 @@
  * Input format (bytes run out: the input ends there):
  *   byte 0   pool_bytes (bits 0-1), arena_bytes (2-3), max_block (4-5),
  *            RTA_DEBUG (6), RTA_FALLBACK_SYSTEM (7)
- *   byte 1   a second arena carved by rta_arena_create (bit 0), the heap
- *            in caller memory rather than mmap (bit 1), max_threads (2-3)
+ *   byte 1   a second arena carved by rta_arena_create (bit 0), max_threads
+ *            (2-3), where the heap lives (bit 1, 4-7): in one static
+ *            buffer, reused by every input, at an offset of
+ *            (bits 4-7) * 40 + (bit 1) * 8 bytes (the library aligns it),
+ *            or, when bits 4-7 are all set and bit 1 is clear, in its own
+ *            mmap.  Caller memory is what makes the fuzzer fast: no mmap,
+ *            munmap and first-touch page faults per input, and a heap that
+ *            finds the blocks of the previous input's heap in its memory
+ *            (nothing may rely on pool memory being zero).
  *   then     operations: one opcode byte, then its argument bytes
  * The seed corpus (tests/fuzz/corpus) starts the fuzzer with inputs that
  * reach each operation; tests/fuzz/run_fuzz.sh builds and runs it.
@@ -188,14 +195,17 @@ static void run_ops(heap_model *m, input *in)
     }
 }
 
-static unsigned char caller_memory[16u << 20] __attribute__((aligned(4096)));
+/* The largest pools, arena and metadata, plus the largest offset. */
+static unsigned char caller_memory[3u << 20] __attribute__((aligned(4096)));
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const size_t pools[] = {64u << 10, 256u << 10, 1u << 20, 4u << 20};
-    static const size_t arenas[] = {0, 4096, 65536, 1u << 20};
+    /* Small pools: exhaustion, the reserve running dry and reclaim
+     * passes are a few calls away. */
+    static const size_t pools[] = {64u << 10, 128u << 10, 256u << 10, 1u << 20};
+    static const size_t arenas[] = {0, 4096, 65536, 512u << 10};
     static const size_t blocks[] = {256, 1024, 4096, 65536};
     static heap_model m;
     input in = {data, size};
@@ -215,9 +225,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (b0 & 0x80)
         cfg.flags |= RTA_FALLBACK_SYSTEM;
     cfg.max_threads = 1 + ((b1 >> 2) & 3);
-    if (b1 & 2) {
-        cfg.memory = caller_memory;
-        cfg.memory_bytes = sizeof caller_memory;
+    if ((b1 & 0xf2) != 0xf0) {
+        size_t offset = (b1 >> 4) * 40 + (b1 & 2) * 4;
+        cfg.memory = caller_memory + offset;
+        cfg.memory_bytes = sizeof caller_memory - offset;
     }
     cfg.on_trap = on_trap;
     cfg.trap_user = &m;
