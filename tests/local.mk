@@ -10,5 +10,4 @@ include tests/lv2.mk
 include tests/mutants.mk
 include tests/sched/sched.mk
 include tests/faults/faults.mk
-include tests/process.mk
 include tests/procheap/procheap.mk
