@@ -14,6 +14,7 @@ int main(void)
     SHOW("config.memory", offsetof(rta_config, memory));
     SHOW("config.on_trap", offsetof(rta_config, on_trap));
     SHOW("config.trap_user", offsetof(rta_config, trap_user));
+    SHOW("config.low_water_bytes", offsetof(rta_config, low_water_bytes));
     SHOW("class_stats.size", sizeof(rta_class_stats));
     SHOW("arena_stats.size", sizeof(rta_arena_stats));
     SHOW("arena_stats.overflows", offsetof(rta_arena_stats, overflows));
@@ -25,6 +26,11 @@ int main(void)
     SHOW("stats.frame_arena", offsetof(rta_stats, frame_arena));
     SHOW("stats.pool_bytes_free", offsetof(rta_stats, pool_bytes_free));
     SHOW("stats.threads_attached", offsetof(rta_stats, threads_attached));
+    SHOW("stats.threads_peak", offsetof(rta_stats, threads_peak));
+    SHOW("stats.profile", offsetof(rta_stats, profile));
+    SHOW("stats.span_bytes", offsetof(rta_stats, span_bytes));
+    SHOW("stats.spans_peak", offsetof(rta_stats, spans_peak));
+    SHOW("stats.arena_pool_bytes", offsetof(rta_stats, arena_pool_bytes));
     printf("max_classes=%d\n", RTA_MAX_CLASSES);
     return 0;
 }

@@ -42,6 +42,7 @@ pub struct rta_config {
     pub memory_bytes: usize,
     pub on_trap: rta_trap_fn,
     pub trap_user: *mut c_void,
+    pub low_water_bytes: usize,
 }
 
 #[repr(C)]
@@ -83,6 +84,11 @@ pub struct rta_stats {
     pub frame_arena: rta_arena_stats,
     pub pool_bytes_free: usize,
     pub threads_attached: c_uint,
+    pub threads_peak: c_uint,
+    pub profile: c_int,
+    pub span_bytes: usize,
+    pub spans_peak: usize,
+    pub arena_pool_bytes: usize,
     /// Fields a later librtalloc may add land here.
     pub reserved_for_growth: [u64; STATS_GROWTH_WORDS],
 }
@@ -175,6 +181,10 @@ mod layout {
                 ("config.memory", addr_of!((*cp).memory) as usize - cb),
                 ("config.on_trap", addr_of!((*cp).on_trap) as usize - cb),
                 ("config.trap_user", addr_of!((*cp).trap_user) as usize - cb),
+                (
+                    "config.low_water_bytes",
+                    addr_of!((*cp).low_water_bytes) as usize - cb,
+                ),
                 ("class_stats.size", size_of::<rta_class_stats>()),
                 ("arena_stats.size", size_of::<rta_arena_stats>()),
                 (
@@ -199,6 +209,17 @@ mod layout {
                 (
                     "stats.threads_attached",
                     addr_of!((*sp).threads_attached) as usize - sb,
+                ),
+                (
+                    "stats.threads_peak",
+                    addr_of!((*sp).threads_peak) as usize - sb,
+                ),
+                ("stats.profile", addr_of!((*sp).profile) as usize - sb),
+                ("stats.span_bytes", addr_of!((*sp).span_bytes) as usize - sb),
+                ("stats.spans_peak", addr_of!((*sp).spans_peak) as usize - sb),
+                (
+                    "stats.arena_pool_bytes",
+                    addr_of!((*sp).arena_pool_bytes) as usize - sb,
                 ),
                 ("max_classes", RTA_MAX_CLASSES),
             ]

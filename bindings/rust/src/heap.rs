@@ -61,6 +61,7 @@ fn c_defaults() -> ffi::rta_config {
         memory_bytes: 0,
         on_trap: None,
         trap_user: ptr::null_mut(),
+        low_water_bytes: 0,
     };
     unsafe { ffi::rta_config_defaults(&mut c) };
     c

@@ -74,6 +74,17 @@ pub struct Stats {
     pub pool_bytes_free: usize,
     /// Thread caches claimed now.
     pub threads_attached: u32,
+    /// Most thread caches claimed at once.
+    pub threads_peak: u32,
+    /// True when the heap was made with `RTA_PROFILE`: every peak is exact.
+    pub profile: bool,
+    /// The unit the pools take from the reserve, in bytes.
+    pub span_bytes: usize,
+    /// Most spans out of the reserve at once (`RTA_PROFILE` or a low-water
+    /// threshold; else 0).
+    pub spans_peak: usize,
+    /// Reserve carved by arenas made with `rta_arena_create`.
+    pub arena_pool_bytes: usize,
 }
 
 impl Stats {
@@ -116,6 +127,11 @@ impl Stats {
             frame_arena: ArenaStats::from_raw(&s.frame_arena),
             pool_bytes_free: s.pool_bytes_free,
             threads_attached: s.threads_attached,
+            threads_peak: s.threads_peak,
+            profile: s.profile != 0,
+            span_bytes: s.span_bytes,
+            spans_peak: s.spans_peak,
+            arena_pool_bytes: s.arena_pool_bytes,
         }
     }
 }
