@@ -10,8 +10,8 @@
 #   RTA_FUZZ_RUNS=N       stop after N executions (whichever comes first)
 #   RTA_FUZZ_JOBS=1       fuzzing processes, sharing the corpus
 #   RTA_FUZZ_MIN_RUNS=N   fail when fewer than N executions ran
-#   RTA_FUZZ_MAX_LEN=512  longest input (about 200 calls): longer ones are
-#                         slower and reach no state a shorter one cannot
+#   RTA_FUZZ_MAX_LEN=512  longest input (about 200 calls): libFuzzer lets
+#                         inputs grow to it, and longer ones run slower
 # At the end it prints the executions, their rate and the coverage.
 set -eu
 
