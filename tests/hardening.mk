@@ -49,5 +49,5 @@ EXTRA_DIST += \
 	tests/fuzz/heap_model.h \
 	tests/fuzz/coverage-ignore.txt \
 	tests/fuzz/corpus
-CLEANFILES += tests/fuzz/fuzz_heap tests/fuzz/heap_model.o tests/fuzz/stats.o tests/fuzz/fuzz.log \
-	tests/fuzz/fuzz.cpu
+CLEANFILES += tests/fuzz/fuzz_heap tests/fuzz/heap_model.o tests/fuzz/stats.o tests/fuzz/fuzz.log* \
+	tests/fuzz/fuzz.cpu tests/fuzz/fuzz.status

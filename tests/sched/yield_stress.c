@@ -10,12 +10,12 @@
  * table (so most frees are remote), free, detach now and then, and exit
  * after a random number of calls (their caches go back from the key
  * destructor; a new thread takes their place and may take the cache and
- * its blocks over).  The pool has four spans, so the reserve runs dry and
+ * its blocks over).  The pool has eight spans, so the reserve runs dry and
  * the reclaim pass, the steal of parked spans and the borrowing of
  * orphaned caches run all the time.  Checked: every block keeps its
  * contents while live (a block handed out twice shows), a NULL only with
  * ENOMEM, and at the end, with every thread gone and every block freed:
- * the statistics say nothing is live, and one thread gets all four spans
+ * the statistics say nothing is live, and one thread gets all eight spans
  * back.  TSan checks every access on the way.
  *
  *   yield_stress [SECONDS]   (default 10)
@@ -33,7 +33,7 @@
 #include "rtalloc.h"
 
 #define SPAN 65536
-#define SPANS 4
+#define SPANS 8
 #define SLOTS 24
 #define NT 3
 
