@@ -97,7 +97,10 @@ RTA_API void *rta_malloc(rta_heap *h, size_t size)
         return malloc_slow(h, size);
     size_t cls = rta__small_class[(size + 15) >> 4];
     struct rta__cache *c = rta__tls_last.cache;
-    struct rta__class_cache *cc = &c->cls[cls];
+    /* One base register for the class's cache (gcc otherwise keeps two). */
+    struct rta__class_cache *cc =
+        (struct rta__class_cache *)((char *)c->cls + cls * sizeof(struct rta__class_cache));
+    __asm__("" : "+r"(cc));
     /* A parked current span must be taken back before it is touched. */
     if (RTA__UNLIKELY(RTA__OWN_PARKED(cc) != NULL))
         return malloc_unpark(h, c, (unsigned)cls, size);

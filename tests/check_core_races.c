@@ -22,6 +22,9 @@
  *       of the class (before: a free landing between the refill's look at
  *       its pending frees and the reclaim pass was collected by the pass
  *       onto the partial list, and the refill returned NULL anyway)
+ *   parked_current_span_stolen  a thread steals another's parked current
+ *       span when the reserve runs dry; the owner must notice and leave it
+ *       alone (the parking protocol of pool.c)
  *
  * White box: the last two look into the heap through src/internal.h. */
 #include "internal.h"
@@ -150,7 +153,7 @@ END_TEST
 
 /* ---- defect 2 ------------------------------------------------------------ */
 
-#define ORPHANS 16384
+#define ORPHANS 65536
 static void *orphan_blocks[ORPHANS];
 
 struct claim_race {
@@ -163,7 +166,7 @@ static void *alloc_and_leave(void *arg)
 {
     rta_heap *h = arg;
     for (unsigned i = 0; i < ORPHANS; i++) {
-        orphan_blocks[i] = rta_malloc(h, 16 + (i % 32) * 16);
+        orphan_blocks[i] = rta_malloc(h, 16 + (i % 16) * 16);
         ck_assert_ptr_nonnull(orphan_blocks[i]);
     }
     return NULL; /* exits: the only cache is free again, its blocks live */
@@ -277,17 +280,22 @@ static void *dry[DRY_MAX];
 struct dry_race {
     rta_heap *h;
     size_t n;
-    _Atomic int done;
+    _Atomic int ready, go, done;
 };
 
 static void *free_one_at_a_time(void *arg)
 {
     struct dry_race *r = arg;
+    /* Attached before the pool runs dry: a reclaim pass may borrow a
+     * free cache, and this test is not about claims. */
     ck_assert_int_eq(rta_thread_attach(r->h), 0); /* cache 1 */
+    atomic_store(&r->ready, 1);
+    while (!atomic_load(&r->go))
+        sched_yield();
     for (size_t i = 0; i < r->n; i += 2) {
         rta_free(r->h, dry[i]);
-        for (int k = 0; k < 20; k++)
-            sched_yield();
+        for (int k = 0; k < 5; k++)
+            sched_yield(); /* the owner retries meanwhile */
     }
     atomic_store(&r->done, 1);
     return NULL;
@@ -300,14 +308,16 @@ START_TEST(refill_fails_only_when_empty)
     rta_heap *h = tu_create(&cfg);
     ck_assert_int_eq(rta_thread_attach(h), 0); /* cache 0 */
     struct dry_race r = {.h = h};
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, free_one_at_a_time, &r), 0);
+    while (!atomic_load(&r.ready))
+        sched_yield();
     r.n = tu_fill(h, 1024, dry, DRY_MAX); /* the reserve is dry */
     ck_assert_uint_gt(r.n, 100);
     rta_stats st = tu_stats(h);
     int cls = tu_class_of(&st, 1024);
     struct rta__class_cache *cc = &rta__cache_at(h, 0)->cls[cls];
-
-    pthread_t t;
-    ck_assert_int_eq(pthread_create(&t, NULL, free_one_at_a_time, &r), 0);
+    atomic_store(&r.go, 1);
     static void *got[DRY_MAX];
     size_t n_got = 0, nulls = 0, bad = 0;
     while (!atomic_load(&r.done)) {
@@ -329,6 +339,85 @@ START_TEST(refill_fails_only_when_empty)
     tu_free_all(h, got, n_got);
     st = tu_stats(h);
     ck_assert_uint_eq(st.bytes_live, 0);
+    rta_heap_destroy(h);
+}
+END_TEST
+
+/* ---- a parked current span, stolen ------------------------------------ */
+
+#define STEAL_MAX 1024
+static void *stolen_into[STEAL_MAX];
+
+struct steal_job {
+    rta_heap *h;
+    size_t n;
+};
+
+static void *fill_until_dry(void *arg)
+{
+    struct steal_job *j = arg;
+    ck_assert_int_eq(rta_thread_attach(j->h), 0);
+    while (j->n < STEAL_MAX && (stolen_into[j->n] = rta_malloc(j->h, 1024)) != NULL) {
+        memset(stolen_into[j->n], (int)(j->n & 0xff), 1024);
+        j->n++;
+    }
+    /* One free block in each span (of this thread's class): a thread that
+     * wrongly took one of these spans for its own would now get a block. */
+    for (size_t i = 63; i < j->n; i += 64) {
+        rta_free(j->h, stolen_into[i]);
+        stolen_into[i] = NULL;
+    }
+    return NULL;
+}
+
+static void *free_filled(void *arg)
+{
+    struct steal_job *j = arg;
+    for (size_t i = 0; i < j->n; i++)
+        rta_free(j->h, stolen_into[i]); /* NULL: freed already */
+    return NULL;
+}
+
+START_TEST(parked_current_span_stolen)
+{
+    /* Four spans.  This thread's 64 B class empties: its current span is
+     * parked in place.  Another thread fills the pool with 1 KiB blocks,
+     * stealing the parked span when the reserve runs dry.  This thread's
+     * next allocation must find its span gone and leave it alone. */
+    rta_config cfg = tu_config(256 * KiB, 0);
+    cfg.max_threads = 2;
+    cfg.max_block = 1024;
+    rta_heap *h = tu_create(&cfg);
+    void *p = rta_malloc(h, 64);
+    ck_assert_ptr_nonnull(p);
+    rta_free(h, p);
+    rta_stats st = tu_stats(h);
+    ck_assert_uint_eq(st.pool_bytes_free, 256 * KiB); /* parked counts as free */
+
+    struct steal_job j = {.h = h};
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, fill_until_dry, &j), 0);
+    pthread_join(t, NULL);
+    ck_assert_uint_eq(j.n, 4 * 64); /* all four spans, the stolen one too */
+
+    errno = 0;
+    p = rta_malloc(h, 64);
+    ck_assert_msg(p == NULL, "got %p from a span this thread no longer owns", p);
+    ck_assert_int_eq(errno, ENOMEM);
+    for (size_t i = 0; i < j.n; i++) {
+        const unsigned char *b = stolen_into[i];
+        for (size_t k = 0; b && k < 1024; k++)
+            ck_assert_msg(b[k] == (i & 0xff), "block %zu byte %zu changed", i, k);
+    }
+    ck_assert_int_eq(pthread_create(&t, NULL, free_filled, &j), 0);
+    pthread_join(t, NULL);
+    p = rta_malloc(h, 64); /* the other thread's spans came back */
+    ck_assert_ptr_nonnull(p);
+    rta_free(h, p);
+    st = tu_stats(h);
+    ck_assert_uint_eq(st.bytes_live, 0);
+    ck_assert_uint_eq(st.allocs, j.n + 2);
+    ck_assert_uint_eq(st.failures, 2); /* the other thread's last try, and ours */
     rta_heap_destroy(h);
 }
 END_TEST
@@ -370,6 +459,7 @@ static Suite *races_suite(void)
     tcase_add_test(tc, free_never_blocks_claim);
     tcase_add_test(tc, refill_reads_no_other_cache);
     tcase_add_test(tc, refill_fails_only_when_empty);
+    tcase_add_test(tc, parked_current_span_stolen);
     tcase_add_test(tc, fast_path_classes);
     suite_add_tcase(s, tc);
     return s;
