@@ -39,6 +39,13 @@ guard/rtalloc-guard: $(top_srcdir)/guard/rtalloc-guard.in Makefile
 		$(top_srcdir)/guard/rtalloc-guard.in > $@.tmp && \
 	chmod +x $@.tmp && mv $@.tmp $@
 
+# Log mode against count mode on a 300-malloc-a-cycle JACK callback, as a
+# ratio in the same run (not part of make check).
+EXTRA_DIST += bench/guard_log_overhead.sh
+
+# rtalloc-guard(1); tests/guard_man.sh checks that man -l renders it.
+dist_man1_MANS = guard/rtalloc-guard.1
+
 # Overhead of the guard on a malloc/free pair outside RT sections, as a
 # ratio to glibc's own entry points measured in the same run.
 noinst_PROGRAMS += guard/guard-overhead

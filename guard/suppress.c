@@ -1,8 +1,8 @@
 /* RTALLOC_GUARD_SUPPRESS=FILE: calls the user has decided to accept.
  *
- * One rule a line, `#` starts a comment:
- *   fun:GLOB   a frame of the call's stack whose function name (raw or
- *              demangled) matches, e.g. fun:sord_ask
+ * One rule a line, `#` starts a comment (to the end of the line):
+ *   fun:GLOB   a frame of the call's stack whose function name (demangled
+ *              for C++) matches, e.g. fun:sord_ask
  *   mod:GLOB   a frame whose module's file name (basename) matches,
  *              e.g. mod:libsord-0.so*
  *   call:NAME  the call itself: a glob on its name ("malloc",
@@ -54,12 +54,15 @@ static void warn(const char *what, const char *detail)
 
 static void add_rule(char *line)
 {
+    char *hash = strchr(line, '#'); /* a comment, whole-line or trailing */
+    if (hash)
+        *hash = '\0';
     while (isspace((unsigned char)*line))
         line++;
     char *end = line + strlen(line);
     while (end > line && isspace((unsigned char)end[-1]))
         *--end = '\0';
-    if (!*line || *line == '#')
+    if (!*line)
         return;
     static const char *const prefix[] = {"fun:", "mod:", "call:"};
     for (int k = R_FUN; k <= R_CALL; k++) {

@@ -37,7 +37,9 @@
  * Sections the guard makes by itself: each JACK process, timebase and
  * sync callback, and a JACK process thread's cycle (jack_cycle_wait to
  * jack_cycle_signal), also when libjack was loaded by a module opened
- * with RTLD_LOCAL.
+ * with RTLD_LOCAL; each PortAudio stream callback (Pa_OpenStream,
+ * Pa_OpenDefaultStream) and SDL2 audio callback (SDL_OpenAudio,
+ * SDL_OpenAudioDevice).
  *
  * The summary (count and log mode: at exit, on SIGINT or SIGTERM) names
  * the process on every line, "rtalloc-guard[PID prog]: ", and lists the

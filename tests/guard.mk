@@ -89,6 +89,11 @@ EXTRA_DIST += tests/guard_jack_more.sh
 check_PROGRAMS += tests/guard_pa_client tests/guard_sdl_client
 TESTS += tests/guard_audio_libs.sh
 EXTRA_DIST += tests/guard_audio_libs.sh
+
+# guard_programs.sh: real Debian programs under the guard (jalv hosting an
+# LV2 plugin, fluidsynth, jack-play), attribution by module.
+TESTS += tests/guard_programs.sh tests/guard_man.sh
+EXTRA_DIST += tests/guard_programs.sh tests/guard_man.sh
 tests_guard_pa_client_SOURCES = tests/guard_pa_client.c tests/guard_jack_wait.h
 tests_guard_pa_client_LDADD = -ldl
 tests_guard_sdl_client_SOURCES = tests/guard_sdl_client.c tests/guard_jack_wait.h
