@@ -194,9 +194,13 @@ void rta__guard_report(int fd, const char *tag, const struct rta__guard_call *ca
         rta__gbuf_str(&b, "rtalloc-guard:   (no stack trace on this system)\n");
         rta__gbuf_flush(&b, fd);
     }
-    int unnamed = 0;
+    /* The guard's own frames (its wrappers, the trampolines that make a
+     * callback an RT section) are left out wherever they are. */
+    int unnamed = 0, shown = 0;
     for (int i = first; i < nframes; i++) {
-        unnamed |= append_frame(&b, i - first, frames[i]);
+        if (i > first && in_guard(frames[i]))
+            continue;
+        unnamed |= append_frame(&b, shown++, frames[i]);
         rta__gbuf_flush(&b, fd);
     }
     if (unnamed) {

@@ -66,6 +66,8 @@ check "naughty, trap mode: report names malloc and its size" \
     "$(has "$tmp/err" 'rtalloc-guard: trap: malloc(512) in a real-time section'; echo $?)"
 check "naughty, trap mode: report names naughty_process" \
     "$(has "$tmp/err" ' in naughty_process+0x'; echo $?)"
+check "naughty, trap mode: the guard's own frames (its trampoline) left out" \
+    "$(grep -q 'process_trampoline\|librtalloc_guard' "$tmp/err"; [ $? = 1 ]; echo $?)"
 check "naughty, trap mode: stopped at the first naughty cycle" \
     "$(has "$tmp/out" 'naughty cycles'; [ $? = 1 ]; echo $?)"
 show "$tmp/err"
