@@ -13,7 +13,7 @@ bench_procmalloc_larson_SOURCES = bench/procmalloc_larson.c
 bench_procmalloc_xthread_SOURCES = bench/procmalloc_xthread.c
 bench_procmalloc_larson_LDADD = $(PTHREAD_CFLAGS)
 bench_procmalloc_xthread_LDADD = $(PTHREAD_CFLAGS)
-EXTRA_DIST += bench/whole_program.sh bench/procmalloc_icount.sh
+EXTRA_DIST += bench/whole_program.sh bench/procmalloc_icount.sh doc/PERFORMANCE-malloc.md
 
 WHOLE_PROGRAM_FLAGS =
 bench-whole-program: bench/procmalloc_larson$(EXEEXT) bench/procmalloc_xthread$(EXEEXT) \
