@@ -136,8 +136,11 @@ RTA_API const char *rta_trap_name(int kind);
 /* Claims a thread cache for the calling thread now, so its first
  * allocation does not.  0, or RTA_ERR_NO_CACHE when all max_threads caches
  * are taken (or the thread already holds caches in
- * RTA_MAX_HEAPS_PER_THREAD heaps), RTA_ERR_INVAL for NULL.  Cost: at most
- * max_threads compare-and-swaps.  RT-safe, but better done at set-up. */
+ * RTA_MAX_HEAPS_PER_THREAD heaps), RTA_ERR_INVAL for NULL.  Frees never
+ * hold a cache, so they never make a claim fail.  Cost: at most
+ * max_threads compare-and-swaps, plus the wait for a reclaim pass when it
+ * borrows the only free caches (see the pools' bounds).  RT-safe, but
+ * better done at set-up. */
 RTA_API int rta_thread_attach(rta_heap *h);
 
 /* Gives the calling thread's cache back.  Its blocks stay valid; any
@@ -147,23 +150,44 @@ RTA_API void rta_thread_detach(rta_heap *h);
 
 /* ---- pools (RT-safe) -----------------------------------------------------
  *
- * Bound, owner thread: a cache hit is a handful of loads and stores, no
- * atomic read-modify-write.  A miss in the thread cache (its current span
- * of the class is used up) does at most: two atomic exchanges to take the
- * frees other threads sent home, one compare-and-swap to take back the
- * class's parked empty span, one compare-and-swap loop to take a span from
- * the shared reserve and, only when the reserve is empty, one reclaim pass
- * (at most 64 such exchanges, one look at each cache's parked spans,
- * max_threads * classes loads, and one try at each cache no thread holds)
- * before the retry.  Aligned allocation adds at most 4 size-class probes.
- * The thread's first allocation in a heap claims a cache: at most
- * max_threads compare-and-swaps.  Compare-and-swap loops are lock-free:
- * they only retry when another thread made progress.  A free on the owner
- * thread is plain loads and stores; the free that empties a span parks it
- * (two stores; a compare-and-swap loop to the reserve instead when the
- * class has a span parked already).  A free from another thread is one
- * compare-and-swap loop (plus one more when it is the first remote free of
- * that span since the owner looked).
+ * Bounds.  Owner thread, cache hit: rta_malloc pops the current span's
+ * free list, rta_free and rta_free_sized push onto the block's span list
+ * after checking the pointer against the span descriptors; a fixed run of
+ * loads, stores and branches (on x86-64 about 40 instructions each, see
+ * doc/PERFORMANCE.md), no atomic read-modify-write: wait-free.  When the
+ * class's current span emptied and was parked, the next allocation takes
+ * it back with one uncontended compare-and-swap.  A miss (the current
+ * span's list is empty) does at most, once each: link up to 16 never-used
+ * blocks of the span; take the head of the partial list; two atomic
+ * exchanges to take the frees other threads sent home; one
+ * compare-and-swap loop to take a span from the shared reserve; and only
+ * when the reserve is empty, one reclaim pass (at most 64 collections of
+ * two exchanges each, in this cache and in caches no thread holds, each
+ * borrowed with one compare-and-swap; one compare-and-swap on each parked
+ * span a cache names, stale names included: max_threads * classes loads),
+ * then a second look at its own lists and, when the pass gave a span
+ * back, a second try at the reserve.
+ * No miss reads another thread's counters.  Aligned allocation adds at
+ * most 4 size-class probes.  The free that empties a span parks it when
+ * it is the current span (three stores), else gives it to the reserve
+ * (one compare-and-swap loop); the free that makes a full span partial
+ * adds a few stores.  A free from another thread, or of a block whose
+ * cache no thread holds: one compare-and-swap loop, plus one more when it
+ * is the first remote free of that span since the owner looked; a free
+ * never takes a cache.  Claiming a cache (rta_thread_attach, or a
+ * thread's first allocation): one pass over max_threads caches with a
+ * compare-and-swap on a free one; when the only free caches are borrowed
+ * by another thread's reclaim pass, it waits for that pass (at most its 64
+ * collections) and looks again.
+ *
+ * Progress: the owner's fast paths are wait-free; every compare-and-swap
+ * loop is lock-free.  On x86-64, and on AArch64 with LSE atomics, a loop
+ * retries only when another thread's operation succeeded.  Where
+ * compare-and-swap is built from load-linked/store-conditional (ARMv7,
+ * AArch64 without LSE, POWER) a retry may also be spurious, so a loop's
+ * retries are not bounded by the number of competing threads there; the
+ * single compare-and-swaps whose failure means "someone else has it"
+ * (parking, borrowing, claiming) are strong and never fail spuriously.
  *
  * Failure: NULL with errno = ENOMEM (EINVAL for a bad alignment); nothing
  * else changes; the failure is counted.  With RTA_FALLBACK_SYSTEM a miss is
@@ -240,11 +264,12 @@ RTA_API uint64_t rta_rt_note_system_alloc(void);
 /* ---- statistics (any thread, lock-free, any time) ------------------------
  *
  * Counters are summed from per-thread counters when read: they may lag by
- * the operations in flight on other threads, never more.  Peaks are exact
- * while one thread allocates and frees its own blocks; otherwise they are
- * a lower bound: the highest of each thread's own peak (from threads whose
- * blocks no other thread freed), a class's live count at each refill of a
- * thread cache, and every live figure a read saw. */
+ * the operations in flight on other threads, never more (a read sums
+ * every thread's allocations first, then every thread's frees, so a free
+ * is never counted without its allocation).  Peaks are exact while one
+ * thread allocates and frees its own blocks; otherwise they are a lower
+ * bound: the highest of each thread's own peak (from threads whose blocks
+ * no other thread freed) and every live figure a read saw. */
 
 typedef struct rta_class_stats {
     size_t block_size;

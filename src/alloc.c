@@ -31,9 +31,12 @@ static inline __attribute__((always_inline)) void *class_alloc(rta_heap *h, unsi
                                                                size_t align, size_t size)
 {
     struct rta__cache *c = rta__cache_find(h);
-    if (RTA__UNLIKELY(c == NULL))
+    if (RTA__UNLIKELY(c == NULL)) {
         c = rta__cache_get(h);
-    void *p = c ? rta__pool_alloc(h, c, cls) : NULL;
+        if (!c)
+            return miss(h, align, size);
+    }
+    void *p = rta__pool_alloc(h, c, cls);
     if (RTA__UNLIKELY(p == NULL))
         return miss(h, align, size);
     if (RTA__UNLIKELY(rta__debug(h))) {
@@ -43,7 +46,10 @@ static inline __attribute__((always_inline)) void *class_alloc(rta_heap *h, unsi
     return p;
 }
 
-RTA_API void *rta_malloc(rta_heap *h, size_t size)
+/* Everything rta_malloc's fast path leaves: no heap, a large size, no
+ * cache yet (or the heap is not the one this thread used last, or it is
+ * a debug heap: those never take the fast path), an empty free list. */
+static __attribute__((noinline)) void *malloc_slow(rta_heap *h, size_t size)
 {
     if (RTA__UNLIKELY(h == NULL)) {
         errno = EINVAL;
@@ -52,6 +58,57 @@ RTA_API void *rta_malloc(rta_heap *h, size_t size)
     if (RTA__UNLIKELY(size > h->max_block))
         return miss(h, 16, size);
     return class_alloc(h, rta__size_to_class(size), 16, size);
+}
+
+/* rta_malloc's fast path found the current span's list empty. */
+static __attribute__((noinline)) void *malloc_refill(rta_heap *h, struct rta__cache *c,
+                                                     unsigned cls, size_t size)
+{
+    void *b = rta__pool_refill(h, c, cls);
+    if (RTA__UNLIKELY(b == NULL))
+        return miss(h, 16, size);
+    rta__count_alloc(h, c, &c->cls[cls], cls);
+    return b;
+}
+
+/* rta_malloc's fast path found the class's current span parked (the
+ * class emptied and fills again): take it back, then pop. */
+static __attribute__((noinline)) void *malloc_unpark(rta_heap *h, struct rta__cache *c,
+                                                     unsigned cls, size_t size)
+{
+    struct rta__class_cache *cc = &c->cls[cls];
+    if (RTA__UNLIKELY(!rta__unpark(cc)))
+        return malloc_refill(h, c, cls, size);
+    void *b = rta__span_take(cc->current);
+    if (RTA__UNLIKELY(b == NULL))
+        return malloc_refill(h, c, cls, size);
+    rta__count_alloc(h, c, cc, cls);
+    return b;
+}
+
+/* The owner's fast path: the class from a table, the cache from the
+ * thread's last heap, a pop from the current span's free list, the
+ * thread's own counters.  A size above the table or max_block, another
+ * heap than the last one, no cache yet, or a debug heap (never a thread's
+ * last heap) go to malloc_slow. */
+RTA_API void *rta_malloc(rta_heap *h, size_t size)
+{
+    if (RTA__UNLIKELY(h == NULL || size > h->fast_max || rta__tls_last.serial != h->serial))
+        return malloc_slow(h, size);
+    size_t cls = rta__small_class[(size + 15) >> 4];
+    struct rta__cache *c = rta__tls_last.cache;
+    /* One base register for the class's cache (gcc otherwise keeps two). */
+    struct rta__class_cache *cc =
+        (struct rta__class_cache *)((char *)c->cls + cls * sizeof(struct rta__class_cache));
+    __asm__("" : "+r"(cc));
+    /* A parked current span must be taken back before it is touched. */
+    if (RTA__UNLIKELY(RTA__OWN_PARKED(cc) != NULL))
+        return malloc_unpark(h, c, (unsigned)cls, size);
+    void *b = rta__span_take(cc->current);
+    if (RTA__UNLIKELY(b == NULL))
+        return malloc_refill(h, c, (unsigned)cls, size);
+    rta__count_alloc(h, c, cc, cls);
+    return b;
 }
 
 RTA_API void *rta_calloc(rta_heap *h, size_t n, size_t size)
@@ -104,22 +161,21 @@ RTA_API void *rta_aligned_alloc(rta_heap *h, size_t align, size_t size)
 static inline __attribute__((always_inline)) int
 lookup(const rta_heap *h, const void *p, struct rta__span **span, uint32_t *offset, int *kind)
 {
-    const char *cp = p;
+    size_t off = (size_t)((const char *)p - h->pool_base); /* wraps below the pool */
     *kind = RTA_TRAP_FOREIGN_FREE;
-    if (cp < h->pool_base || cp >= h->pool_end)
+    if (RTA__UNLIKELY(off >= h->pool_size))
         return -1;
-    size_t off = (size_t)(cp - h->pool_base);
     struct rta__span *s = &h->spans[off >> h->span_shift];
     uint32_t cls1 = RTA__LOAD(s->cls);
-    if (cls1 == 0)
+    if (RTA__UNLIKELY(cls1 == 0))
         return -1;
     unsigned cls = cls1 - 1;
     uint32_t in_span = (uint32_t)(off & (((size_t)1 << h->span_shift) - 1));
-    if (!rta__divisible(in_span, h->class_divmagic[cls])) {
+    if (RTA__UNLIKELY(!rta__divisible(in_span, h->class_divmagic[cls]))) {
         *kind = RTA_TRAP_INTERIOR_FREE;
         return -1;
     }
-    if (in_span >= RTA__LOAD(s->bump) * h->class_size[cls])
+    if (RTA__UNLIKELY(in_span >= RTA__LOAD(s->carved)))
         return -1; /* never handed out */
     *span = s;
     *offset = in_span;
@@ -133,8 +189,10 @@ static void bad_free(rta_heap *h, int kind, void *p)
         rta__trap(h, kind, 0, p);
 }
 
-static void free_block(rta_heap *h, void *p, size_t sized)
+static __attribute__((noinline)) void free_block(rta_heap *h, void *p, size_t sized)
 {
+    if (p == NULL)
+        return;
     struct rta__span *s;
     uint32_t off;
     int kind;
@@ -156,12 +214,21 @@ static void free_block(rta_heap *h, void *p, size_t sized)
         rta__debug_poison(p, h->class_size[cls], RTA__POISON_FREE);
     }
     struct rta__cache *c = rta__cache_find(h);
-    if (RTA__LIKELY(c && c->index == RTA__LOAD(s->owner))) {
+    uint32_t owner = RTA__LOAD(s->owner);
+    if (RTA__LIKELY(c && c->index == owner)) {
         rta__pool_free_local(h, c, s, (unsigned)cls, p);
         return;
     }
-    if (rta__pool_free_orphan(h, s, (unsigned)cls, p))
+    if (RTA__UNLIKELY(owner >= h->max_threads)) {
+        /* Only a pointer into a span changing hands meets this (a block
+         * handed out is seen with its owner): foreign. */
+        bad_free(h, RTA_TRAP_FOREIGN_FREE, p);
         return;
+    }
+    /* Another thread's block, or one of a cache no thread holds: a remote
+     * free either way.  Freeing never claims a cache, not even for a
+     * moment (a claimer would find it taken); the next holder of the
+     * cache, or a reclaim pass when the reserve runs dry, collects it. */
     rta__remote_free(h, s, (unsigned)cls, p, rta__div(off, h->class_divmagic[cls]));
     if (c) {
         RTA__BUMP(c->cls[cls].frees, 1);
@@ -172,16 +239,55 @@ static void free_block(rta_heap *h, void *p, size_t sized)
     }
 }
 
+/* The owner's fast path of rta_free and rta_free_sized: p is checked
+ * against the span descriptors (in the pool, in a span this thread's
+ * cache holds, on a block boundary, in a block carved) before the block
+ * is written; anything else, and every free of a debug heap (which never
+ * becomes the thread's last heap), goes to free_block, which checks it
+ * again, whole. */
+static inline __attribute__((always_inline)) void free_fast(rta_heap *h, void *p, size_t sized)
+{
+    if (RTA__UNLIKELY(h == NULL))
+        return;
+    /* Wraps below the pool; NULL is outside it too (free_block says so). */
+    size_t off = (size_t)((char *)p - h->pool_base);
+    if (RTA__UNLIKELY(off >= h->pool_size || rta__tls_last.serial != h->serial))
+        goto slow;
+    struct rta__span *s = &h->spans[off >> h->span_shift];
+    struct rta__cache *c = rta__tls_last.cache;
+    /* Only this thread sets its own index as a span's owner, and it sets
+     * another value before the span leaves its cache: a match means the
+     * span serves a class of this cache. */
+    if (RTA__UNLIKELY(RTA__LOAD(s->owner) != c->index))
+        goto slow;
+    uint32_t in_span = (uint32_t)(off & h->span_mask);
+    if (RTA__UNLIKELY(!rta__divisible(in_span, s->divmagic) || in_span >= RTA__LOAD(s->carved)))
+        goto slow;
+    /* rta__pool_free_local, with the class's figures from the span. */
+    struct rta__class_cache *cc = s->cc;
+    *(void **)p = s->free;
+    s->free = p;
+    RTA__ADD(cc->frees, 1);
+    RTA__ADD(c->owned_live_bytes, s->neg_size);
+    if (RTA__UNLIKELY(--s->used == 0 || !s->listed)) {
+        if (s->used == 0 && s == cc->current)
+            rta__park_current(cc, s); /* a class that empties every cycle */
+        else
+            rta__pool_free_slow(h, c, s, RTA__LOAD(s->cls) - 1);
+    }
+    return;
+slow:
+    free_block(h, p, sized);
+}
+
 RTA_API void rta_free(rta_heap *h, void *p)
 {
-    if (p && h)
-        free_block(h, p, SIZE_MAX);
+    free_fast(h, p, SIZE_MAX);
 }
 
 RTA_API void rta_free_sized(rta_heap *h, void *p, size_t size)
 {
-    if (p && h)
-        free_block(h, p, size);
+    free_fast(h, p, size);
 }
 
 RTA_API size_t rta_usable_size(const rta_heap *h, const void *p)

@@ -2,10 +2,12 @@
  *
  * `used` is the only shared state; an allocation is one compare-and-swap
  * loop on it (alignment padding depends on the current position, so a
- * plain fetch-add would not do), which is lock-free and, on the thread
- * that owns the frame, never retries.  Reset and rewind are one store.
- * The peak across resets is folded in at each reset/rewind, so the
- * allocation path does not pay for it. */
+ * plain fetch-add would not do), which is lock-free: with no other thread
+ * allocating it succeeds first time on x86-64 and on AArch64 with LSE;
+ * where compare-and-swap is load-linked/store-conditional it may retry
+ * spuriously (a weak compare-and-swap), still without waiting on anyone.
+ * Reset and rewind are one store.  The peak across resets is folded in at
+ * each reset/rewind, so the allocation path does not pay for it. */
 #include "internal.h"
 
 #include <errno.h>

@@ -133,11 +133,16 @@ static void init_heap(struct rta_heap *h, const rta_config *cfg, const struct la
     h->trap_user = cfg->trap_user;
     h->pool_base = pool;
     h->pool_end = pool + l->pool_bytes;
+    h->pool_size = l->pool_bytes;
+    h->span_mask = ((size_t)1 << l->span_shift) - 1;
     h->span_shift = l->span_shift;
     h->n_spans = l->n_spans;
     h->spans = (struct rta__span *)(meta + l->off_spans);
+    for (uint32_t i = 0; i < l->n_spans; i++)
+        atomic_init(&h->spans[i].owner, RTA__NO_OWNER);
     h->n_classes = l->n_classes;
     h->max_block = cfg->max_block;
+    h->fast_max = cfg->max_block < RTA__SMALL_MAX ? cfg->max_block : RTA__SMALL_MAX;
     for (unsigned c = 0; c < l->n_classes; c++) {
         size_t size = rta__class_to_size(c);
         h->class_size[c] = (uint32_t)size;
@@ -147,8 +152,14 @@ static void init_heap(struct rta_heap *h, const rta_config *cfg, const struct la
     h->max_threads = cfg->max_threads;
     h->cache_stride = l->cache_stride;
     h->caches = meta + l->off_caches;
-    for (unsigned i = 0; i < cfg->max_threads; i++)
-        rta__cache_at(h, i)->index = i;
+    for (unsigned i = 0; i < cfg->max_threads; i++) {
+        struct rta__cache *c = rta__cache_at(h, i);
+        c->index = i;
+        for (unsigned k = 0; k < l->n_classes; k++) {
+            c->cls[k].current = &rta__no_span;
+            c->cls[k].park_token = rta__park_token(c, k);
+        }
+    }
     if (cfg->flags & RTA_FALLBACK_SYSTEM)
         h->fallback = (struct rta__fallback_slot *)(meta + l->off_fallback);
     if (cfg->flags & RTA_DEBUG)

@@ -44,13 +44,39 @@
 #define RTA__FALLBACK_SLOTS 1024u
 #define RTA__FALLBACK_PROBES 32u
 #define RTA__RECLAIM_BUDGET 64 /* collections a failing refill may make */
-#define RTA__GRANULE_SHIFT 4   /* 16-byte granules for the debug bitmap */
+#define RTA__NO_OWNER UINT32_MAX
+#define RTA__GRANULE_SHIFT 4 /* 16-byte granules for the debug bitmap */
 
 /* Relaxed counters written by one thread and read by any: a load and a
  * store, never a read-modify-write, so the owner pays no lock prefix. */
 #define RTA__LOAD(x) atomic_load_explicit(&(x), memory_order_relaxed)
 #define RTA__STORE(x, v) atomic_store_explicit(&(x), (v), memory_order_relaxed)
 #define RTA__BUMP(x, d) RTA__STORE((x), RTA__LOAD(x) + (d))
+/* The same for a 64-bit counter whose new value the writer does not need:
+ * on x86-64 one non-locked add to memory, which other threads see whole
+ * (an aligned 8-byte store), as Linux's this_cpu_add does.  ThreadSanitizer
+ * cannot see inside asm, so its builds keep the C11 load and store. */
+#if defined(__SANITIZE_THREAD__)
+#define RTA__TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define RTA__TSAN 1
+#endif
+#endif
+#if defined(__x86_64__) && !defined(RTA__TSAN)
+#define RTA__ADD(x, d) __asm__("addq %1, %0" : "+m"(*(uint64_t *)&(x)) : "er"((uint64_t)(d)))
+/* The writer's own read of such a counter races with no write, and its
+ * store is one aligned 8-byte move: plain accesses, which the compiler
+ * can address directly (C11 atomics make it compute each address). */
+#define RTA__OWN_LOAD(x) (*(const uint64_t *)&(x))
+#define RTA__OWN_PARKED(cc) (*(struct rta__span *const *)&(cc)->parked)
+#define RTA__OWN_STORE(x, v) (*(volatile uint64_t *)&(x) = (v))
+#else
+#define RTA__ADD(x, d) RTA__BUMP(x, (uint64_t)(d))
+#define RTA__OWN_LOAD(x) RTA__LOAD(x)
+#define RTA__OWN_PARKED(cc) atomic_load_explicit(&(cc)->parked, memory_order_relaxed)
+#define RTA__OWN_STORE(x, v) RTA__STORE(x, v)
+#endif
 
 /* ---- real-time sections (rt.c) ---- */
 struct rta__rt_state {
@@ -65,16 +91,22 @@ struct rta__span {
     /* Set when the span is given to a class; read by freeing threads to
      * validate a pointer, so atomic (relaxed) though only the owner and
      * the reserve write them. */
-    _Atomic uint32_t cls;   /* class + 1; 0 while in the reserve or an arena */
-    _Atomic uint32_t owner; /* index of the owning thread cache */
-    _Atomic uint32_t bump;  /* blocks carved so far */
-    uint32_t nblocks;       /* blocks that fit in the span */
+    _Atomic uint32_t cls;    /* class + 1; 0 while in the reserve or an arena */
+    _Atomic uint32_t owner;  /* index of the owning thread cache, or
+                              * RTA__NO_OWNER outside a cache */
+    _Atomic uint32_t bump;   /* blocks carved so far */
+    _Atomic uint32_t carved; /* bytes carved so far (bump * class size) */
+    uint32_t nblocks;        /* blocks that fit in the span */
     /* Owner only. */
-    uint32_t used; /* carved and not yet seen free by the owner */
+    uint32_t used;   /* carved and not yet seen free by the owner */
+    uint32_t listed; /* the cache's current span or on its partial list */
     uint32_t on_partial;
-    void *free;                    /* owner's free list, linked through the blocks */
-    struct rta__span *prev, *next; /* the cache's partial list */
-    struct rta__span *pending_next_private;
+    void *free; /* owner's free list, linked through the blocks */
+    /* Copies of the class's figures for the free fast path (set with the
+     * class, read only by the owner). */
+    uint64_t divmagic;           /* h->class_divmagic[cls] */
+    uint64_t neg_size;           /* -(uint64_t)h->class_size[cls] */
+    struct rta__class_cache *cc; /* the owner's cache of the class */
     /* Remote frees: low 32 bits head block index + 1, high 32 bits count. */
     _Atomic uint64_t remote __attribute__((aligned(RTA__CACHELINE)));
     _Atomic(void *) remote_tail; /* first block pushed since last empty */
@@ -83,29 +115,41 @@ struct rta__span {
     /* Non-zero while the span is parked: empty, kept by its cache for a
      * cheap re-take, but free for any thread to steal (see pool.c). */
     _Atomic uint32_t park;
+    struct rta__span *prev, *next; /* the cache's partial list (owner) */
 } __attribute__((aligned(RTA__CACHELINE)));
+_Static_assert(sizeof(struct rta__span) == 2 * RTA__CACHELINE, "span: two cache lines");
+
+/* The current span of a class that has none: no free block, nothing to
+ * carve, so taking from it fails into the refill without a NULL test on
+ * the fast path.  Never written. */
+extern struct rta__span rta__no_span RTA__HIDDEN;
 
 /* ---- thread caches ---- */
 struct rta__class_cache {
-    struct rta__span *current;
+    /* The fast paths' fields first. */
+    struct rta__span *current; /* &rta__no_span when there is none */
+    /* Owner-written statistics (single writer: see RTA__ADD). */
+    _Atomic uint64_t allocs;
+    _Atomic uint64_t frees;              /* frees this thread made, local or remote */
+    _Atomic uint64_t owned_peak;         /* highest allocs - frees seen by an allocation */
     struct rta__span *partial;           /* spans with free blocks, not current */
     struct rta__span *pending_private;   /* taken from `pending`, not yet collected */
     _Atomic(struct rta__span *) pending; /* spans with remote frees (MPSC) */
-    _Atomic(struct rta__span *) parked;  /* an empty span kept for re-take */
+    _Atomic(struct rta__span *) parked;  /* the current span, parked empty */
     _Atomic uint32_t spans;              /* spans held (not parked) */
-    /* Owner-written statistics. */
-    _Atomic uint64_t allocs;
-    _Atomic uint64_t frees;      /* frees this thread made, local or remote */
-    _Atomic uint64_t owned_live; /* owned blocks not known to be free */
-    _Atomic uint64_t owned_peak;
     /* Set once another thread freed into this cache's spans: from then on
-     * owned_live counts frees still on their way home as live, and its
-     * peak is no longer a lower bound of the true one. */
+     * allocs - frees counts those frees as live, and owned_peak is no
+     * longer a lower bound of the true peak. */
     _Atomic uint32_t remote_seen;
+    uint32_t park_token; /* rta__park_token of this cache and class */
+    /* To 128 bytes: the fast paths find a class's cache with one shift. */
+    uint32_t pad32_;
+    uint64_t pad_[6];
 };
+_Static_assert(sizeof(struct rta__class_cache) == 128, "class cache: 128 bytes");
 
 struct rta__cache {
-    _Atomic uint32_t claimed; /* 0 free, 1 held by a thread, 2 borrowed for one free */
+    _Atomic uint32_t claimed; /* 0 free, 1 held by a thread, 2 borrowed by a reclaim pass */
     uint32_t index;
     _Atomic uint64_t remote_frees; /* frees this thread made of others' blocks */
     _Atomic uint64_t owned_live_bytes;
@@ -146,6 +190,8 @@ struct rta_heap {
     /* Pools. */
     char *pool_base;
     char *pool_end;
+    size_t pool_size; /* pool_end - pool_base */
+    size_t span_mask; /* span bytes - 1 */
     unsigned span_shift;
     uint32_t n_spans;
     struct rta__span *spans;
@@ -155,6 +201,7 @@ struct rta_heap {
     /* Size classes. */
     unsigned n_classes;
     size_t max_block;
+    size_t fast_max; /* min(max_block, RTA__SMALL_MAX): rta_malloc's fast path */
     uint32_t class_size[RTA_MAX_CLASSES];
     uint32_t class_blocks[RTA_MAX_CLASSES];   /* per span */
     uint64_t class_divmagic[RTA_MAX_CLASSES]; /* see sizeclass.c */
@@ -203,6 +250,16 @@ static inline unsigned rta__size_to_class(size_t size)
     unsigned m = (unsigned)(n >> (e - 2)) & 3u;
     return 8u + (e - 7u) * 4u + m;
 }
+/* The same for sizes up to RTA__SMALL_MAX as one table load:
+ * rta__small_class[(size + 15) >> 4] (sizeclass.c). */
+#define RTA__SMALL_MAX 4096u
+extern const uint8_t rta__small_class[RTA__SMALL_MAX / 16 + 1] RTA__HIDDEN;
+static inline __attribute__((always_inline)) unsigned rta__size_to_class_fast(size_t size)
+{
+    if (RTA__LIKELY(size <= RTA__SMALL_MAX))
+        return rta__small_class[(size + 15) >> 4];
+    return rta__size_to_class(size);
+}
 size_t rta__class_to_size(unsigned cls) RTA__HIDDEN;
 unsigned rta__classes_for(size_t max_block) RTA__HIDDEN;
 uint64_t rta__divmagic(uint32_t d) RTA__HIDDEN;
@@ -214,7 +271,7 @@ static inline uint32_t rta__div(uint32_t n, uint64_t magic)
 }
 static inline int rta__divisible(uint32_t n, uint64_t magic)
 {
-    return (uint64_t)(n * magic) <= magic - 1;
+    return (uint64_t)(n * magic) < magic;
 }
 
 /* ---- os.c: the only system calls ---- */
@@ -257,13 +314,21 @@ extern __thread struct rta__tls_slot rta__tls_slots[RTA_MAX_HEAPS_PER_THREAD]
     __attribute__((tls_model("initial-exec"))) RTA__HIDDEN;
 struct rta__cache *rta__cache_find_slow(const struct rta_heap *h) RTA__HIDDEN;
 
+/* The heap this thread used last and its cache there: one compare of
+ * the heap's serial finds the cache in the common case (one heap). */
+struct rta__tls_last {
+    uint64_t serial;
+    struct rta__cache *cache;
+};
+extern __thread struct rta__tls_last rta__tls_last __attribute__((tls_model("initial-exec")))
+RTA__HIDDEN;
+
 /* The calling thread's cache in h, or NULL; never claims one. */
 static inline __attribute__((always_inline)) struct rta__cache *
 rta__cache_find(const struct rta_heap *h)
 {
-    struct rta__tls_slot *s = &rta__tls_slots[h->serial % RTA_MAX_HEAPS_PER_THREAD];
-    if (RTA__LIKELY(s->serial == h->serial))
-        return s->cache;
+    if (RTA__LIKELY(rta__tls_last.serial == h->serial))
+        return rta__tls_last.cache;
     return rta__cache_find_slow(h);
 }
 struct rta__cache *rta__cache_get(struct rta_heap *h) RTA__HIDDEN;
@@ -275,8 +340,6 @@ void *rta__pool_refill(struct rta_heap *h, struct rta__cache *c, unsigned cls) R
 void rta__pool_free_slow(struct rta_heap *h, struct rta__cache *c, struct rta__span *s,
                          unsigned cls) RTA__HIDDEN;
 void rta__pool_unpark_all(struct rta_heap *h, struct rta__cache *c) RTA__HIDDEN;
-int rta__pool_free_orphan(struct rta_heap *h, struct rta__span *s, unsigned cls,
-                          void *p) RTA__HIDDEN;
 
 /* ---- remote.c ---- */
 void rta__remote_free(struct rta_heap *h, struct rta__span *s, unsigned cls, void *p,
@@ -301,9 +364,6 @@ void rta__debug_leak_report(struct rta_heap *h) RTA__HIDDEN;
 /* ---- trap.c ---- */
 void rta__trap(const struct rta_heap *h, int kind, size_t size, const void *ptr) RTA__HIDDEN;
 
-/* ---- stats.c ---- */
-void rta__stats_sample_class(struct rta_heap *h, unsigned cls) RTA__HIDDEN;
-
 /* ---- arena.c ---- */
 void rta__arena_init(struct rta_arena *a, struct rta_heap *h, char *base,
                      size_t capacity) RTA__HIDDEN;
@@ -322,56 +382,80 @@ void rta__fmt_flush(struct rta__fmt *f, int fd) RTA__HIDDEN;
 
 /* ---- the owner's fast paths (see pool.c for the algorithm) ---- */
 
-/* A block from span s: its free list, else the next never-used block. */
-static inline __attribute__((always_inline)) void *rta__span_take(struct rta_heap *h,
-                                                                  struct rta__span *s, unsigned cls)
+/* Parking (see pool.c): the token naming a cache and class. */
+static inline uint32_t rta__park_token(const struct rta__cache *c, unsigned cls)
+{
+    return ((c->index + 1) << 8) | (cls + 1);
+}
+
+/* Takes the class's parked current span back: returns it, the current
+ * span again; or NULL when a thread stole it (the class then has no
+ * current span) or none is parked. */
+static inline __attribute__((always_inline)) struct rta__span *
+rta__unpark(struct rta__class_cache *cc)
+{
+    struct rta__span *s = atomic_load_explicit(&cc->parked, memory_order_relaxed);
+    if (!s)
+        return NULL;
+    atomic_store_explicit(&cc->parked, NULL, memory_order_relaxed);
+    uint32_t token = cc->park_token;
+    if (RTA__UNLIKELY(!atomic_compare_exchange_strong_explicit(
+            &s->park, &token, 0, memory_order_acquire, memory_order_relaxed))) {
+        if (cc->current == s)
+            cc->current = &rta__no_span; /* stolen: no longer ours to touch */
+        return NULL;
+    }
+    RTA__BUMP(cc->spans, 1);
+    return s;
+}
+
+/* A block from the free list of span s, or NULL (the refill then carves
+ * a never-used block or changes span). */
+static inline __attribute__((always_inline)) void *rta__span_take(struct rta__span *s)
 {
     void *b = s->free;
     if (RTA__LIKELY(b != NULL)) {
         s->free = *(void **)b;
         s->used++;
-        return b;
     }
-    uint32_t bump = RTA__LOAD(s->bump);
-    if (bump < s->nblocks) {
-        RTA__STORE(s->bump, bump + 1);
-        s->used++;
-        return rta__span_base(h, s) + (size_t)bump * h->class_size[cls];
-    }
-    return NULL;
+    return b;
+}
+
+/* Statistics of one allocation by the owner: its own counters only, no
+ * read-modify-write; the peaks are checked here so that they are exact
+ * while one thread allocates and frees its own blocks.  The class's live
+ * count is allocations minus this thread's frees of the class: a lower
+ * bound of the class's true live count while no other thread frees this
+ * thread's blocks (when one does, remote_seen discards the peak). */
+static inline __attribute__((always_inline)) void
+rta__count_alloc(struct rta_heap *h, struct rta__cache *c, struct rta__class_cache *cc, size_t cls)
+{
+    uint64_t allocs = RTA__OWN_LOAD(cc->allocs) + 1;
+    RTA__OWN_STORE(cc->allocs, allocs);
+    uint64_t live = allocs - RTA__OWN_LOAD(cc->frees);
+    if (RTA__UNLIKELY(live > RTA__OWN_LOAD(cc->owned_peak)))
+        RTA__OWN_STORE(cc->owned_peak, live);
+    uint64_t bytes = RTA__OWN_LOAD(c->owned_live_bytes) + h->class_size[cls];
+    RTA__OWN_STORE(c->owned_live_bytes, bytes);
+    if (RTA__UNLIKELY(bytes > RTA__OWN_LOAD(c->owned_peak_bytes)))
+        RTA__OWN_STORE(c->owned_peak_bytes, bytes);
 }
 
 static inline __attribute__((always_inline)) void *
 rta__pool_alloc(struct rta_heap *h, struct rta__cache *c, unsigned cls)
 {
     struct rta__class_cache *cc = &c->cls[cls];
-    struct rta__span *s = cc->current;
-    void *b = s ? rta__span_take(h, s, cls) : NULL;
-    int refilled = 0;
+    void *b = RTA__OWN_PARKED(cc) ? NULL : rta__span_take(cc->current);
     if (RTA__UNLIKELY(b == NULL)) {
         b = rta__pool_refill(h, c, cls);
         if (!b)
             return NULL;
-        refilled = 1;
     }
-    uint64_t size = h->class_size[cls];
-    RTA__BUMP(cc->allocs, 1);
-    uint64_t live = RTA__LOAD(cc->owned_live) + 1;
-    RTA__STORE(cc->owned_live, live);
-    if (live > RTA__LOAD(cc->owned_peak))
-        RTA__STORE(cc->owned_peak, live);
-    uint64_t bytes = RTA__LOAD(c->owned_live_bytes) + size;
-    RTA__STORE(c->owned_live_bytes, bytes);
-    if (bytes > RTA__LOAD(c->owned_peak_bytes))
-        RTA__STORE(c->owned_peak_bytes, bytes);
-    /* Sample the class's true live count for its peak only where this
-     * thread's own peak is not a lower bound (others free its blocks). */
-    if (RTA__UNLIKELY(refilled) && RTA__LOAD(cc->remote_seen))
-        rta__stats_sample_class(h, cls);
+    rta__count_alloc(h, c, cc, cls);
     return b;
 }
 
-/* A free by the thread holding the span's cache (or borrowing it). */
+/* A free by the thread holding the span's cache. */
 static inline __attribute__((always_inline)) void rta__pool_free_local(struct rta_heap *h,
                                                                        struct rta__cache *c,
                                                                        struct rta__span *s,
@@ -380,13 +464,23 @@ static inline __attribute__((always_inline)) void rta__pool_free_local(struct rt
     struct rta__class_cache *cc = &c->cls[cls];
     *(void **)p = s->free;
     s->free = p;
-    s->used--;
-    RTA__BUMP(cc->frees, 1);
-    RTA__STORE(cc->owned_live, RTA__LOAD(cc->owned_live) - 1);
-    RTA__STORE(c->owned_live_bytes, RTA__LOAD(c->owned_live_bytes) - h->class_size[cls]);
-    /* The span emptied, or a full span has free blocks again. */
-    if (RTA__UNLIKELY(s->used == 0 || (s != cc->current && !s->on_partial)))
+    RTA__ADD(cc->frees, 1);
+    RTA__ADD(c->owned_live_bytes, -(uint64_t)h->class_size[cls]);
+    /* The span emptied, or a full span (neither current nor partial) has
+     * a free block again. */
+    if (RTA__UNLIKELY(--s->used == 0 || !s->listed))
         rta__pool_free_slow(h, c, s, cls);
+}
+
+/* The free that empties the class's current span parks it in place (see
+ * pool.c): it stops counting as the cache's, and any thread may steal it
+ * from now on. */
+static inline __attribute__((always_inline)) void rta__park_current(struct rta__class_cache *cc,
+                                                                    struct rta__span *s)
+{
+    RTA__STORE(cc->spans, RTA__LOAD(cc->spans) - 1);
+    atomic_store_explicit(&s->park, cc->park_token, memory_order_release);
+    atomic_store_explicit(&cc->parked, s, memory_order_release);
 }
 
 #endif /* RTA_INTERNAL_H */

@@ -2,20 +2,26 @@
  *
  * A thread cache keeps, per class, a current span, a list of other spans
  * that have free blocks (partial), and the spans other threads freed into
- * (pending, see remote.c).  Allocation takes from the current span: its
- * free list, else the next never-used block (spans are carved lazily, so
- * taking a span is O(1) whatever its block count).  When the current span
- * is exhausted, the refill takes, in order and at most once each: the
- * head of the partial list, one pending span (remote frees collected in
- * O(1)), the class's parked span, or a span from the shared reserve; only
- * when the reserve is empty does it make one reclaim pass, bounded by
- * constants of the heap (see reclaim()).  No step loops over blocks or
- * spans, or waits for another thread.  A free on the owner thread pushes
- * the block on its span's list; a span none of whose blocks is live any
- * more goes back to the reserve at once, so its memory can serve any class
- * and any thread (or is parked, which keeps that promise more cheaply: see
- * park()). */
+ * (pending, see remote.c).  Allocation pops the current span's free list:
+ * two loads, two stores and the owner's counters (internal.h).  When that
+ * list is empty the refill, in order and at most once each: carves up to
+ * RTA__CARVE_BATCH never-used blocks of the current span onto its list
+ * (spans are carved lazily, so taking a span is O(1) whatever its block
+ * count), takes the head of the partial list, one pending span (remote
+ * frees collected in O(1)), the class's parked span, or a span from the
+ * shared reserve; only when the reserve is empty does it make one reclaim
+ * pass, bounded by constants of the heap (see reclaim()), then looks at
+ * its own lists once more (the pass may have collected frees of this
+ * class) and takes from the reserve again.  No step waits for another
+ * thread.  A free on the owner thread pushes the block on its span's
+ * list; a span none of whose blocks is live any more goes back to the
+ * reserve at once, so its memory can serve any class and any thread (or
+ * is parked, which keeps that promise more cheaply: see "Parking"). */
 #include "internal.h"
+
+#define RTA__CARVE_BATCH 16 /* never-used blocks linked per refill, at most */
+
+struct rta__span rta__no_span;
 
 static void partial_push(struct rta__class_cache *cc, struct rta__span *s)
 {
@@ -25,6 +31,7 @@ static void partial_push(struct rta__class_cache *cc, struct rta__span *s)
         cc->partial->prev = s;
     cc->partial = s;
     s->on_partial = 1;
+    s->listed = 1;
 }
 
 static void partial_unlink(struct rta__class_cache *cc, struct rta__span *s)
@@ -37,26 +44,40 @@ static void partial_unlink(struct rta__class_cache *cc, struct rta__span *s)
         s->next->prev = s->prev;
     s->prev = s->next = NULL;
     s->on_partial = 0;
+    s->listed = 0;
 }
 
 /* An empty span leaves the cache's lists (it is about to be parked or
  * given back). */
 static void unlist_empty(struct rta__class_cache *cc, struct rta__span *s)
 {
-    if (s == cc->current)
-        cc->current = NULL;
-    else if (s->on_partial)
+    if (s == cc->current) {
+        cc->current = &rta__no_span;
+        s->listed = 0;
+    } else if (s->on_partial) {
         partial_unlink(cc, s);
+    }
+}
+
+static void make_current(struct rta__class_cache *cc, struct rta__span *s)
+{
+    cc->current = s;
+    s->listed = 1;
 }
 
 static void span_init(struct rta_heap *h, struct rta__cache *c, struct rta__span *s, unsigned cls)
 {
     RTA__STORE(s->owner, c->index);
     RTA__STORE(s->bump, 0);
+    RTA__STORE(s->carved, 0);
     s->nblocks = h->class_blocks[cls];
     s->used = 0;
+    s->listed = 0;
     s->on_partial = 0;
     s->free = NULL;
+    s->divmagic = h->class_divmagic[cls];
+    s->neg_size = -(uint64_t)h->class_size[cls];
+    s->cc = &c->cls[cls];
     s->prev = s->next = NULL;
     RTA__BUMP(c->cls[cls].spans, 1);
     RTA__STORE(s->cls, cls + 1);
@@ -66,6 +87,7 @@ static void span_init(struct rta_heap *h, struct rta__cache *c, struct rta__span
 static void span_release(struct rta_heap *h, struct rta__class_cache *cc, struct rta__span *s)
 {
     RTA__STORE(cc->spans, RTA__LOAD(cc->spans) - 1);
+    RTA__STORE(s->owner, RTA__NO_OWNER);
     RTA__STORE(s->cls, 0);
     rta__reserve_give(h, s);
 }
@@ -74,41 +96,23 @@ static void span_release(struct rta_heap *h, struct rta__class_cache *cc, struct
  * handing it back and taking it again costs two compare-and-swaps on the
  * reserve's shared head plus a re-initialisation, every time a class
  * empties and fills again (every audio cycle, in a callback that frees
- * all it took).  So the cache parks one empty span per class instead:
- * it stops counting it as its own (statistics show it free) and marks it
- * with a token naming the cache and class.  The owner takes it back with
- * one uncontended compare-and-swap on the span's own word; a thread that
+ * all it took; every call, for one message allocated and freed).  So when
+ * the current span of a class empties, the cache parks it where it is:
+ * it stays the class's current span, but the cache stops counting it as
+ * its own (statistics show it free), marks it with a token naming the
+ * cache and class, and publishes it in `parked`.  The allocation fast
+ * path sees `parked` set and takes the span back first, with one
+ * uncontended compare-and-swap on the span's own word; a thread that
  * finds the reserve empty steals it with the same compare-and-swap and
- * gives it to the reserve.  Whoever loses the race leaves it alone. */
-static uint32_t park_token(const struct rta__cache *c, unsigned cls)
-{
-    return ((c->index + 1) << 8) | (cls + 1);
-}
-
-static void park(struct rta_heap *h, struct rta__cache *c, struct rta__class_cache *cc,
-                 struct rta__span *s, unsigned cls)
-{
-    if (atomic_load_explicit(&cc->parked, memory_order_relaxed)) {
-        span_release(h, cc, s);
-        return;
-    }
-    RTA__STORE(cc->spans, RTA__LOAD(cc->spans) - 1);
-    atomic_store_explicit(&s->park, park_token(c, cls), memory_order_release);
-    atomic_store_explicit(&cc->parked, s, memory_order_release);
-}
-
+ * gives it to the reserve.  Whoever loses the race leaves it alone: an
+ * owner that finds its span stolen forgets it without touching it.  Only
+ * a current span is ever parked; another span that empties goes back to
+ * the reserve at once. */
 static struct rta__span *unpark(struct rta__cache *c, struct rta__class_cache *cc, unsigned cls)
 {
-    struct rta__span *s = atomic_load_explicit(&cc->parked, memory_order_relaxed);
-    if (!s)
-        return NULL;
-    atomic_store_explicit(&cc->parked, NULL, memory_order_relaxed);
-    uint32_t token = park_token(c, cls);
-    if (!atomic_compare_exchange_strong_explicit(&s->park, &token, 0, memory_order_acquire,
-                                                 memory_order_relaxed))
-        return NULL; /* stolen */
-    RTA__BUMP(cc->spans, 1);
-    return s;
+    (void)c;
+    (void)cls;
+    return rta__unpark(cc);
 }
 
 /* Takes one parked span of any cache and class for the reserve.  Bounded
@@ -119,10 +123,11 @@ static int steal_parked(struct rta_heap *h)
         struct rta__cache *c = rta__cache_at(h, i);
         for (unsigned k = 0; k < h->n_classes; k++) {
             struct rta__span *s = atomic_load_explicit(&c->cls[k].parked, memory_order_acquire);
-            uint32_t token = park_token(c, k);
+            uint32_t token = rta__park_token(c, k);
             if (!s || !atomic_compare_exchange_strong_explicit(
                           &s->park, &token, 0, memory_order_acquire, memory_order_relaxed))
                 continue;
+            RTA__STORE(s->owner, RTA__NO_OWNER);
             RTA__STORE(s->cls, 0);
             rta__reserve_give(h, s);
             return 1;
@@ -135,9 +140,12 @@ static int steal_parked(struct rta_heap *h)
 void rta__pool_unpark_all(struct rta_heap *h, struct rta__cache *c)
 {
     for (unsigned k = 0; k < h->n_classes; k++) {
-        struct rta__span *s = unpark(c, &c->cls[k], k);
-        if (s)
-            span_release(h, &c->cls[k], s);
+        struct rta__class_cache *cc = &c->cls[k];
+        struct rta__span *s = unpark(c, cc, k);
+        if (s) {
+            unlist_empty(cc, s);
+            span_release(h, cc, s);
+        }
     }
 }
 
@@ -168,7 +176,7 @@ static int reclaim_cache(struct rta_heap *h, struct rta__cache *c, unsigned *bud
                 span_release(h, cc, s);
                 return 1;
             }
-            if (s != cc->current && !s->on_partial)
+            if (!s->listed)
                 partial_push(cc, s);
         }
     }
@@ -178,10 +186,15 @@ static int reclaim_cache(struct rta_heap *h, struct rta__cache *c, unsigned *bud
 /* The reserve is empty.  Spans may hold nothing but blocks other threads
  * freed and nobody collected yet, in this cache or in a cache no thread
  * holds (its thread exited).  Collect them and give an empty one back, so
- * memory freed by one class or thread can serve another.  Bounded: at
- * most RTA__RECLAIM_BUDGET collections, one look at each cache's parked
- * spans and one borrow attempt per cache (max_threads and classes are
- * constants of the heap), whatever the number of spans or threads. */
+ * memory freed by one class or thread can serve another (frees into a
+ * cache no thread holds are remote frees like any other: they wait on its
+ * pending lists for the next thread to claim it, or for this pass).
+ * Bounded: at most RTA__RECLAIM_BUDGET collections of two atomic
+ * exchanges each; one compare-and-swap on each span a cache names as
+ * parked, stale names included (max_threads * classes loads); one borrow
+ * attempt per cache (max_threads and classes are constants of the heap),
+ * whatever the number of spans or threads.  A borrowed cache is marked 2,
+ * which a claimer waits out (tcache.c). */
 static int reclaim(struct rta_heap *h, struct rta__cache *c)
 {
     unsigned budget = RTA__RECLAIM_BUDGET;
@@ -201,72 +214,117 @@ static int reclaim(struct rta_heap *h, struct rta__cache *c)
     return 0;
 }
 
-void *rta__pool_refill(struct rta_heap *h, struct rta__cache *c, unsigned cls)
+/* Links up to RTA__CARVE_BATCH never-used blocks of span s onto its free
+ * list (empty when called) and takes the first.  NULL when all are carved. */
+static void *carve(struct rta_heap *h, struct rta__span *s, unsigned cls)
 {
-    struct rta__class_cache *cc = &c->cls[cls];
+    uint32_t bump = RTA__LOAD(s->bump);
+    if (bump >= s->nblocks)
+        return NULL;
+    uint32_t n = s->nblocks - bump;
+    if (n > RTA__CARVE_BATCH)
+        n = RTA__CARVE_BATCH;
+    size_t size = h->class_size[cls];
+    char *first = rta__span_base(h, s) + (size_t)bump * size;
+    char *b = first;
+    for (uint32_t i = 1; i < n; i++, b += size)
+        *(void **)b = b + size;
+    *(void **)b = NULL;
+    RTA__STORE(s->bump, bump + n);
+    RTA__STORE(s->carved, (bump + n) * (uint32_t)size);
+    s->free = *(void **)first;
+    s->used++;
+    return first;
+}
+
+static void *take_or_carve(struct rta_heap *h, struct rta__span *s, unsigned cls)
+{
+    void *b = rta__span_take(s);
+    return b ? b : carve(h, s, cls);
+}
+
+/* A block from the cache's own spans of the class: the partial list or
+ * one pending span; NULL when neither has one. */
+static void *take_own(struct rta_heap *h, struct rta__class_cache *cc, unsigned cls)
+{
     struct rta__span *s = cc->partial;
     if (s) {
         partial_unlink(cc, s);
-        cc->current = s;
-        return rta__span_take(h, s, cls);
+        make_current(cc, s);
+        return take_or_carve(h, s, cls);
     }
     s = rta__remote_collect(h, cc, cls);
     if (s) {
         if (s->on_partial)
             partial_unlink(cc, s);
-        cc->current = s;
-        void *b = rta__span_take(h, s, cls);
+        void *b = take_or_carve(h, s, cls);
+        if (b) {
+            make_current(cc, s);
+            return b;
+        }
+        if (!s->listed)
+            partial_push(cc, s); /* cannot happen: it had remote frees */
+    }
+    return NULL;
+}
+
+void *rta__pool_refill(struct rta_heap *h, struct rta__cache *c, unsigned cls)
+{
+    struct rta__class_cache *cc = &c->cls[cls];
+    struct rta__span *s = cc->current;
+    if (atomic_load_explicit(&cc->parked, memory_order_relaxed)) {
+        /* The class emptied and fills again (every audio cycle): its
+         * parked current span, back with one compare-and-swap. */
+        s = unpark(c, cc, cls);
+        if (s)
+            return take_or_carve(h, s, cls);
+        s = cc->current;
+    }
+    if (s != &rta__no_span) {
+        void *b = carve(h, s, cls);
         if (b)
             return b;
+        /* Used up: it leaves the lists until a free makes it partial. */
+        s->listed = 0;
+        cc->current = &rta__no_span;
     }
-    s = unpark(c, cc, cls);
-    if (s) {
-        cc->current = s;
-        return rta__span_take(h, s, cls);
-    }
+    void *b = take_own(h, cc, cls);
+    if (b)
+        return b;
     s = rta__reserve_take(h);
-    if (!s && reclaim(h, c))
-        s = rta__reserve_take(h);
+    if (!s) {
+        int got = reclaim(h, c);
+        /* The pass collected this cache's pending frees: those of this
+         * class that arrived since take_own looked are on the partial
+         * list now, so look again rather than fail with free blocks at
+         * hand. */
+        b = take_own(h, cc, cls);
+        if (b)
+            return b;
+        if (got)
+            s = rta__reserve_take(h);
+    }
     if (!s)
         return NULL;
     span_init(h, c, s, cls);
-    cc->current = s;
-    return rta__span_take(h, s, cls);
+    make_current(cc, s);
+    return carve(h, s, cls);
 }
 
 /* The slow half of rta__pool_free_local (internal.h): the span emptied
- * (it goes back to the reserve) or was full (it joins the partial list). */
+ * (the current span is parked in place; any other goes back to the
+ * reserve: memory no block uses belongs there, where any class and any
+ * thread can have it) or was full (it joins the partial list). */
 void rta__pool_free_slow(struct rta_heap *h, struct rta__cache *c, struct rta__span *s,
                          unsigned cls)
 {
     struct rta__class_cache *cc = &c->cls[cls];
-    if (s->used == 0) {
-        /* Even the current span goes: memory no block uses belongs to
-         * the reserve, where any class and any thread can have it. */
-        unlist_empty(cc, s);
-        park(h, c, cc, s, cls);
-    } else {
+    if (s->used != 0) {
         partial_push(cc, s);
+    } else if (s == cc->current) {
+        rta__park_current(cc, s);
+    } else {
+        unlist_empty(cc, s);
+        span_release(h, cc, s);
     }
-}
-
-/* A free into a span whose cache no thread holds (its thread exited or
- * detached).  Pushing it as a remote free would strand the memory until
- * some thread happens to claim that cache, so the freeing thread borrows
- * the cache for this one free, when nobody holds it: one compare-and-swap
- * that never waits (a claimer that finds it borrowed takes another cache).
- * While it holds the cache it also collects one span of the class's
- * pending remote frees, so frees sent before the thread left drain too.
- * Returns 0, having done nothing, when the cache is held. */
-int rta__pool_free_orphan(struct rta_heap *h, struct rta__span *s, unsigned cls, void *p)
-{
-    struct rta__cache *oc = rta__cache_at(h, RTA__LOAD(s->owner));
-    if (!borrow(oc))
-        return 0;
-    rta__pool_free_local(h, oc, s, cls, p);
-    RTA__BUMP(oc->remote_frees, 1);
-    unsigned budget = 1;
-    reclaim_cache(h, oc, &budget);
-    give_back(oc);
-    return 1;
 }

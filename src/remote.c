@@ -1,5 +1,6 @@
-/* Frees from a thread that does not own the block's span, and the owner
- * picking them up.
+/* Frees from a thread that does not own the block's span (or of a block
+ * whose cache no thread holds: the same push), and the owner picking
+ * them up.
  *
  * The freeing thread pushes the block onto the span's `remote` stack: the
  * head (block index + 1) and the number of blocks share one 64-bit word,
@@ -76,7 +77,6 @@ struct rta__span *rta__remote_collect(struct rta_heap *h, struct rta__class_cach
 
     struct rta__cache *c =
         (struct rta__cache *)((char *)(cc - cls) - offsetof(struct rta__cache, cls));
-    RTA__STORE(cc->owned_live, RTA__LOAD(cc->owned_live) - count);
     RTA__STORE(c->owned_live_bytes, RTA__LOAD(c->owned_live_bytes) - (uint64_t)count * size);
     return s;
 }

@@ -3,8 +3,10 @@
  * bottom, arenas carve contiguous runs from the top.  A span whose blocks
  * are all free again goes onto a free stack (Treiber stack of indices
  * with an ABA tag in the high half of the head word) and can serve any
- * class.  Every operation is one compare-and-swap loop: lock-free, and a
- * retry means another thread's operation succeeded. */
+ * class.  Every operation is one compare-and-swap loop: lock-free; a
+ * retry means another thread's operation succeeded, or, on machines whose
+ * compare-and-swap is load-linked/store-conditional, a spurious failure
+ * of the weak compare-and-swap. */
 #include "internal.h"
 
 #define IDX(w) ((uint32_t)((w)&0xFFFFFFFFu))

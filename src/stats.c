@@ -1,7 +1,22 @@
 /* Statistics, summed when read from per-cache counters that only their
  * owner writes (relaxed loads and stores, as Redis does with per-thread
  * counters), plus the few shared atomic counters of the miss paths.  A
- * read costs O(max_threads * classes) loads and never blocks a writer. */
+ * read costs O(max_threads * classes) loads and never blocks a writer;
+ * nothing on an allocation or free path reads another thread's counters.
+ *
+ * Order of the reads.  A block's free may be counted by another cache
+ * than its allocation (a remote free), so a read that went cache by cache
+ * could see a free's cache before it, and the allocation's cache after
+ * it, count the allocation and miss the free, and report more live
+ * blocks than there ever were (then keep that as a peak).  So every
+ * cache's allocation counters are read first, then, after a fence, every
+ * cache's free counters.  A free is counted after its allocation by the
+ * thread that made it, so the frees read include every free of a block
+ * whose allocation the first pass saw and which had been freed by the
+ * fence: the live figure is at most what was live at the fence.  It may
+ * be less (frees of blocks allocated during the read): counters lag,
+ * never more, and every live figure a read keeps as a peak is a lower
+ * bound of the true peak. */
 #include "internal.h"
 
 #include <string.h>
@@ -12,27 +27,6 @@ static void max_store(_Atomic uint64_t *x, uint64_t v)
     while (v > cur && !atomic_compare_exchange_weak_explicit(x, &cur, v, memory_order_relaxed,
                                                              memory_order_relaxed))
         ;
-}
-
-static uint64_t class_live(const struct rta_heap *h, unsigned k)
-{
-    uint64_t allocs = 0, frees = 0;
-    for (unsigned i = 0; i < h->max_threads; i++) {
-        struct rta__cache *c = rta__cache_at(h, i);
-        allocs += RTA__LOAD(c->cls[k].allocs);
-        frees += RTA__LOAD(c->cls[k].frees);
-    }
-    frees += atomic_load_explicit(&h->class_orphan_frees[k], memory_order_relaxed);
-    /* Counters are read one by one while others run: clamp a momentary
-     * negative to zero rather than wrap. */
-    return allocs > frees ? allocs - frees : 0;
-}
-
-/* Called on a refill (once a span's worth of allocations at most): the
- * class's true live count now, as a sample for its peak.  O(max_threads). */
-void rta__stats_sample_class(struct rta_heap *h, unsigned cls)
-{
-    max_store(&h->class_seen_peak[cls], class_live(h, cls));
 }
 
 RTA_API void rta_arena_stats_get(const rta_arena *a, rta_arena_stats *out)
@@ -68,7 +62,6 @@ RTA_API void rta_stats_get(const rta_heap *h, rta_stats *out)
         struct rta__cache *c = rta__cache_at(h, i);
         if (atomic_load_explicit(&c->claimed, memory_order_relaxed))
             out->threads_attached++;
-        out->remote_frees += RTA__LOAD(c->remote_frees);
         /* A thread's own peak is a true lower bound only while nobody
          * else freed its blocks (see remote_seen). */
         uint64_t pb = RTA__LOAD(c->owned_peak_bytes);
@@ -76,12 +69,18 @@ RTA_API void rta_stats_get(const rta_heap *h, rta_stats *out)
             peak_bytes = pb;
         for (unsigned k = 0; k < h->n_classes; k++) {
             allocs[k] += RTA__LOAD(c->cls[k].allocs);
-            frees[k] += RTA__LOAD(c->cls[k].frees);
             spans[k] += RTA__LOAD(c->cls[k].spans);
             uint64_t p = RTA__LOAD(c->cls[k].owned_peak);
             if (!RTA__LOAD(c->cls[k].remote_seen) && p > peak[k])
                 peak[k] = p;
         }
+    }
+    atomic_thread_fence(memory_order_seq_cst);
+    for (unsigned i = 0; i < h->max_threads; i++) {
+        struct rta__cache *c = rta__cache_at(h, i);
+        out->remote_frees += RTA__LOAD(c->remote_frees);
+        for (unsigned k = 0; k < h->n_classes; k++)
+            frees[k] += RTA__LOAD(c->cls[k].frees);
     }
     out->remote_frees += atomic_load_explicit(&h->orphan_remote_frees, memory_order_relaxed);
 

@@ -3,8 +3,9 @@
  * Each thread has a small initial-exec TLS table of RTA_MAX_HEAPS_PER_THREAD
  * slots, keyed by the heap's serial (unique for the life of the process, so
  * a new heap at a destroyed heap's address is never mistaken for it).
- * The slot a serial hashes to is tried first: in the common case finding
- * the cache is one compare.  Claiming scans the heap's max_threads caches
+ * In front of it, rta__tls_last holds the heap used last: in the common
+ * case (one heap) finding the cache is one compare of the serial; else the
+ * slot a serial hashes to is tried, then the others.  Claiming scans the heap's max_threads caches
  * once for a free one (a compare-and-swap each): bounded by max_threads.
  *
  * A thread that exits gives its caches back from a pthread key destructor.
@@ -17,6 +18,7 @@
 
 __thread struct rta__tls_slot rta__tls_slots[RTA_MAX_HEAPS_PER_THREAD]
     __attribute__((tls_model("initial-exec")));
+__thread struct rta__tls_last rta__tls_last __attribute__((tls_model("initial-exec")));
 static __thread int tls_key_set __attribute__((tls_model("initial-exec")));
 
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
@@ -59,10 +61,32 @@ static struct rta__tls_slot *empty_slot(uint64_t serial)
     return s;
 }
 
+/* The heap becomes the thread's last one, and its fast paths open, except
+ * for a debug heap: its calls all take the checked paths. */
+static void remember(const struct rta_heap *h, struct rta__cache *c)
+{
+    if (rta__debug(h))
+        return;
+    rta__tls_last.serial = h->serial;
+    rta__tls_last.cache = c;
+}
+
 struct rta__cache *rta__cache_find_slow(const struct rta_heap *h)
 {
     struct rta__tls_slot *s = slot_of(h->serial);
-    return s ? s->cache : NULL;
+    if (!s)
+        return NULL;
+    remember(h, s->cache);
+    return s->cache;
+}
+
+/* A slot is being emptied: the front entry must not outlive it. */
+static void forget_last(uint64_t serial)
+{
+    if (rta__tls_last.serial == serial) {
+        rta__tls_last.serial = 0;
+        rta__tls_last.cache = NULL;
+    }
 }
 
 static int registered(const struct rta_heap *h, uint64_t serial)
@@ -78,6 +102,7 @@ static void release(struct rta__tls_slot *slot)
     struct rta__cache *c = slot->cache;
     rta__pool_unpark_all(slot->heap, c);
     atomic_store_explicit(&c->claimed, 0, memory_order_release);
+    forget_last(slot->serial);
     slot->serial = 0;
     slot->heap = NULL;
     slot->cache = NULL;
@@ -93,6 +118,8 @@ static void on_thread_exit(void *unused)
             release(s);
         s->serial = 0;
     }
+    rta__tls_last.serial = 0;
+    rta__tls_last.cache = NULL;
     pthread_mutex_unlock(&registry_lock);
     tls_key_set = 0;
 }
@@ -100,6 +127,42 @@ static void on_thread_exit(void *unused)
 static void make_key(void)
 {
     pthread_key_create(&exit_key, on_thread_exit);
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+/* Claims a free cache: one pass over the caches, a compare-and-swap on
+ * each free one until one succeeds.  Frees never take a cache, but a
+ * thread whose allocation found the reserve empty borrows free caches
+ * one at a time for its reclaim pass (pool.c, state 2): a cache so
+ * borrowed is still free, so when the pass found no other, it waits for
+ * the borrow to end (at most RTA__RECLAIM_BUDGET collections of the
+ * borrowing thread) and looks again, instead of failing with a cache no
+ * thread holds. */
+static struct rta__cache *claim(struct rta_heap *h)
+{
+    for (;;) {
+        int borrowed = 0;
+        for (unsigned i = 0; i < h->max_threads; i++) {
+            struct rta__cache *c = rta__cache_at(h, i);
+            uint32_t state = atomic_load_explicit(&c->claimed, memory_order_relaxed);
+            if (state == 2)
+                borrowed = 1;
+            if (state != 0)
+                continue;
+            if (atomic_compare_exchange_strong_explicit(&c->claimed, &state, 1,
+                                                        memory_order_acquire, memory_order_relaxed))
+                return c;
+        }
+        if (!borrowed)
+            return NULL;
+        cpu_relax();
+    }
 }
 
 struct rta__cache *rta__cache_get(struct rta_heap *h)
@@ -111,26 +174,20 @@ struct rta__cache *rta__cache_get(struct rta_heap *h)
     struct rta__tls_slot *slot = empty_slot(h->serial);
     if (!slot)
         return NULL;
-    for (unsigned i = 0; i < h->max_threads; i++) {
-        struct rta__cache *c = rta__cache_at(h, i);
-        uint32_t expect = 0;
-        if (atomic_load_explicit(&c->claimed, memory_order_relaxed) != 0)
-            continue;
-        if (!atomic_compare_exchange_strong_explicit(&c->claimed, &expect, 1, memory_order_acquire,
-                                                     memory_order_relaxed))
-            continue;
-        slot->serial = h->serial;
-        slot->heap = h;
-        slot->cache = c;
-        if (!tls_key_set) {
-            /* key_once ran at heap create; setspecific does not allocate
-             * for the first 32 keys of a process. */
-            pthread_setspecific(exit_key, (void *)1);
-            tls_key_set = 1;
-        }
-        return c;
+    struct rta__cache *c = claim(h);
+    if (!c)
+        return NULL;
+    slot->serial = h->serial;
+    slot->heap = h;
+    slot->cache = c;
+    remember(h, c);
+    if (!tls_key_set) {
+        /* key_once ran at heap create; setspecific does not allocate
+         * for the first 32 keys of a process. */
+        pthread_setspecific(exit_key, (void *)1);
+        tls_key_set = 1;
     }
-    return NULL;
+    return c;
 }
 
 RTA_API int rta_thread_attach(rta_heap *h)
@@ -172,6 +229,7 @@ void rta__registry_remove(struct rta_heap *h)
     /* The destroying thread forgets its own slot; other threads must not
      * use the heap any more (documented), and skip it at exit. */
     struct rta__tls_slot *s = slot_of(h->serial);
+    forget_last(h->serial);
     if (s) {
         s->serial = 0;
         s->heap = NULL;
