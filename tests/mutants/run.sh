@@ -125,7 +125,10 @@ for t in $tests; do
         exit 1
     fi
 done
-ordered=$(sort -n "$work/times")
+# Fastest first, the tests of tests/ before the examples and benchmarks
+# (a kill is best named by the test that checks the behaviour).
+ordered=$(awk '{ print ($2 ~ /^(bench|examples)\//) ? 1 : 0, $1, $2 }' "$work/times" |
+    sort -k1,1n -k2,2n | cut -d' ' -f2-)
 note "unmutated suite passed; $(awk '{s += $1} END {printf "%.0f", s / 1000}' "$work/times") s"
 
 # Restore the file a mutant changed.
