@@ -411,6 +411,7 @@ void rta__debug_leak_report(struct rta_heap *h) RTA__HIDDEN;
 
 /* ---- trap.c ---- */
 void rta__trap(const struct rta_heap *h, int kind, size_t size, const void *ptr) RTA__HIDDEN;
+void rta__trap_report(const char *prefix, const rta_trap_info *info) RTA__HIDDEN;
 
 /* ---- profile.c (RTA_PROFILE heaps never take the owner fast paths) ---- */
 void rta__profile_init(struct rta_heap *h, const rta_config *cfg) RTA__HIDDEN;

@@ -35,20 +35,7 @@ static void process_trap(const rta_trap_info *info, void *user)
     (void)user;
     if (info->kind == RTA_TRAP_EXHAUSTED || info->kind == RTA_TRAP_FALLBACK)
         return;
-    struct rta__fmt f = {.len = 0};
-    rta__fmt_str(&f, "rtalloc: process heap trap: ");
-    rta__fmt_str(&f, rta_trap_name(info->kind));
-    if (info->size) {
-        rta__fmt_str(&f, ", size ");
-        rta__fmt_u64(&f, info->size);
-    }
-    if (info->ptr) {
-        rta__fmt_str(&f, ", pointer ");
-        rta__fmt_hex(&f, (uintptr_t)info->ptr);
-    }
-    rta__fmt_str(&f, "\nrtalloc: stack trace:\n");
-    rta__fmt_flush(&f, 2);
-    rta__os_write_backtrace(2);
+    rta__trap_report("rtalloc: process heap trap: ", info);
     abort();
 }
 

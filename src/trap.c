@@ -25,10 +25,13 @@ RTA_API const char *rta_trap_name(int kind)
     return trap_names[kind];
 }
 
-static void default_report(const rta_trap_info *info)
+/* The report of a trap on stderr: the headline after `prefix`, then the
+ * stack, with write(2) from a stack buffer (the trap may fire inside a
+ * real-time section or with the system heap broken). */
+void rta__trap_report(const char *prefix, const rta_trap_info *info)
 {
     struct rta__fmt f = {.len = 0};
-    rta__fmt_str(&f, "rtalloc: trap: ");
+    rta__fmt_str(&f, prefix);
     rta__fmt_str(&f, rta_trap_name(info->kind));
     if (info->size) {
         rta__fmt_str(&f, ", size ");
@@ -50,6 +53,6 @@ void rta__trap(const struct rta_heap *h, int kind, size_t size, const void *ptr)
         h->on_trap(&info, h->trap_user);
         return;
     }
-    default_report(&info);
+    rta__trap_report("rtalloc: trap: ", &info);
     abort();
 }

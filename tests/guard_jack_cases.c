@@ -24,6 +24,8 @@
 
 #include "guard_jack_wait.h"
 
+#include "jack_test_open.h"
+
 static jack_client_t *client;
 static volatile unsigned long cycles, timebase_calls, sync_calls;
 static uint64_t callback_ns;
@@ -116,19 +118,6 @@ static int sites_process(jack_nframes_t nframes, void *arg)
     return 0;
 }
 
-static jack_client_t *open_client(const char *server)
-{
-    for (int i = 0; i < 100; i++) {
-        jack_status_t status;
-        jack_client_t *c = jack_client_open("guard_cases", JackNoStartServer | JackServerName,
-                                            &status, server);
-        if (c)
-            return c;
-        usleep(100 * 1000);
-    }
-    return NULL;
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 4) {
@@ -137,7 +126,7 @@ int main(int argc, char **argv)
     }
     unsigned long n = strtoul(argv[3], NULL, 10);
     int tb = strcmp(argv[2], "timebase") == 0;
-    client = open_client(argv[1]);
+    client = jack_test_open("guard_cases", argv[1]);
     if (!client) {
         fprintf(stderr, "guard_jack_cases: no JACK server \"%s\"\n", argv[1]);
         return 1;

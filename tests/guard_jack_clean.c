@@ -20,6 +20,8 @@
 
 #include "guard_jack_wait.h"
 
+#include "jack_test_open.h"
+
 static jack_client_t *client;
 static jack_port_t *port;
 static volatile unsigned long cycles;
@@ -49,20 +51,6 @@ static void *clean_thread(void *arg)
     return NULL;
 }
 
-/* The test starts jackd just before: retry until it answers. */
-static jack_client_t *open_client(const char *server)
-{
-    for (int i = 0; i < 100; i++) {
-        jack_status_t status;
-        jack_client_t *c = jack_client_open("guard_clean", JackNoStartServer | JackServerName,
-                                            &status, server);
-        if (c)
-            return c;
-        usleep(100 * 1000);
-    }
-    return NULL;
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -70,7 +58,7 @@ int main(int argc, char **argv)
         return 2;
     }
     int thread_mode = argc > 3 && strcmp(argv[3], "--thread") == 0;
-    client = open_client(argv[1]);
+    client = jack_test_open("guard_clean", argv[1]);
     if (!client) {
         fprintf(stderr, "guard_jack_clean: no JACK server \"%s\"\n", argv[1]);
         return 1;

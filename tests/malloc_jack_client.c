@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "jack_test_open.h"
+
 #define BIG_AT 100
 #define BIG_BYTES ((size_t)1 << 20)
 
@@ -47,19 +49,6 @@ static int process(jack_nframes_t nframes, void *arg)
     return 0;
 }
 
-static jack_client_t *open_client(const char *server)
-{
-    for (int i = 0; i < 100; i++) {
-        jack_status_t status;
-        jack_client_t *c =
-            jack_client_open("malloc_client", JackNoStartServer | JackServerName, &status, server);
-        if (c)
-            return c;
-        usleep(100 * 1000);
-    }
-    return NULL;
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -67,7 +56,7 @@ int main(int argc, char **argv)
         return 2;
     }
     want_big = argc > 3 && strcmp(argv[3], "--big") == 0;
-    client = open_client(argv[1]);
+    client = jack_test_open("malloc_client", argv[1]);
     if (!client) {
         fprintf(stderr, "malloc_jack_client: no JACK server \"%s\"\n", argv[1]);
         return 1;

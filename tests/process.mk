@@ -33,7 +33,7 @@ EXTRA_DIST += tests/malloc_jack.sh
 if HAVE_JACK
 check_PROGRAMS += tests/malloc_jack_client
 TESTS += tests/malloc_jack.sh
-tests_malloc_jack_client_SOURCES = tests/malloc_jack_client.c
+tests_malloc_jack_client_SOURCES = tests/malloc_jack_client.c tests/jack_test_open.h
 tests_malloc_jack_client_CFLAGS = $(AM_CFLAGS) $(JACK_CFLAGS)
 tests_malloc_jack_client_LDADD = $(JACK_LIBS)
 endif
