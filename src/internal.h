@@ -258,6 +258,14 @@ struct rta_heap {
     unsigned max_threads;
     size_t cache_stride;
     char *caches;
+    /* 1 + the highest index of a cache ever claimed: caches above it
+     * have never held a span or counted anything, so a statistics read
+     * stops there (tcache.c raises it before the cache is used). */
+    _Atomic uint32_t caches_touched;
+    /* Bit k: class k has had a span (pool.c sets it before the class's
+     * first block), so the others' counters are all zero and a
+     * statistics read skips them. */
+    _Atomic uint64_t classes_touched;
 
     /* Counters not owned by a cache (miss paths, cacheless threads). */
     _Atomic uint64_t failures;
@@ -341,7 +349,9 @@ struct rta__span *rta__reserve_take(struct rta_heap *h) RTA__HIDDEN;
 void rta__reserve_give(struct rta_heap *h, struct rta__span *s) RTA__HIDDEN;
 char *rta__reserve_carve(struct rta_heap *h, size_t bytes, size_t *got) RTA__HIDDEN;
 void rta__reserve_init(struct rta_heap *h) RTA__HIDDEN;
-size_t rta__reserve_free_bytes(const struct rta_heap *h) RTA__HIDDEN;
+/* The reserve's free bytes, given the spans the caches hold (stats.c
+ * sums them). */
+size_t rta__reserve_free_bytes(const struct rta_heap *h, uint64_t held) RTA__HIDDEN;
 
 static inline uint32_t rta__span_index(const struct rta_heap *h, const struct rta__span *s)
 {

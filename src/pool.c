@@ -81,6 +81,9 @@ static void span_init(struct rta_heap *h, struct rta__cache *c, struct rta__span
     s->prev = s->next = NULL;
     RTA__BUMP(c->cls[cls].spans, 1);
     RTA__STORE(s->cls, cls + 1);
+    uint64_t bit = (uint64_t)1 << cls;
+    if (RTA__UNLIKELY(!(atomic_load_explicit(&h->classes_touched, memory_order_relaxed) & bit)))
+        atomic_fetch_or_explicit(&h->classes_touched, bit, memory_order_release);
 }
 
 /* Back to the reserve: for a span held by the calling thread's cache. */

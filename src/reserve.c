@@ -85,18 +85,12 @@ char *rta__reserve_carve(struct rta_heap *h, size_t bytes, size_t *got)
     return NULL;
 }
 
-size_t rta__reserve_free_bytes(const struct rta_heap *h)
+size_t rta__reserve_free_bytes(const struct rta_heap *h, uint64_t held)
 {
-    /* Walking the free stack would be unbounded; count spans held by
-     * caches instead (parked spans are free: anyone may steal them). */
+    /* Walking the free stack would be unbounded; the caller counts the
+     * spans caches hold instead (parked spans are free: anyone may steal
+     * them). */
     uint64_t b = atomic_load_explicit(&h->reserve_bounds, memory_order_relaxed);
-    size_t carved = (size_t)(h->n_spans - TAG(b));
-    size_t held = 0;
-    for (unsigned i = 0; i < h->max_threads; i++) {
-        struct rta__cache *c = rta__cache_at(h, i);
-        for (unsigned k = 0; k < h->n_classes; k++)
-            held += RTA__LOAD(c->cls[k].spans);
-    }
-    size_t busy = carved + held;
+    uint64_t busy = (uint64_t)(h->n_spans - TAG(b)) + held;
     return busy >= h->n_spans ? 0 : (size_t)(h->n_spans - busy) << h->span_shift;
 }

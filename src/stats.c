@@ -19,6 +19,7 @@
  * bound of the true peak. */
 #include "internal.h"
 
+#include <stddef.h>
 #include <string.h>
 
 static void max_store(_Atomic uint64_t *x, uint64_t v)
@@ -44,66 +45,140 @@ RTA_API void rta_arena_stats_get(const rta_arena *a, rta_arena_stats *out)
     out->overflows = atomic_load_explicit(&a->overflows, memory_order_relaxed);
 }
 
+_Static_assert(RTA_MAX_CLASSES <= 64, "classes_touched is one 64-bit mask");
+
+/* One cache's allocation-side counters, summed per class that has ever
+ * had a span (bits of `used`): the first cache read sets the sums (no
+ * arrays to clear first), the others add. */
+static inline __attribute__((always_inline)) void
+add_alloc_side(const struct rta__cache *c, uint64_t used, int first, uint64_t *allocs,
+               uint64_t *spans, uint64_t *peak)
+{
+    for (; used; used &= used - 1) {
+        unsigned k = (unsigned)__builtin_ctzll(used);
+        const struct rta__class_cache *cc = &c->cls[k];
+        uint64_t a = RTA__LOAD(cc->allocs), sp = RTA__LOAD(cc->spans);
+        /* A class's own peak is a true lower bound only while nobody
+         * else freed its blocks (see remote_seen). */
+        uint64_t p = RTA__LOAD(cc->remote_seen) ? 0 : RTA__LOAD(cc->owned_peak);
+        if (first) {
+            allocs[k] = a;
+            spans[k] = sp;
+            peak[k] = p;
+        } else {
+            allocs[k] += a;
+            spans[k] += sp;
+            peak[k] = p > peak[k] ? p : peak[k];
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) void add_frees(const struct rta__cache *c,
+                                                           uint64_t used, int first,
+                                                           uint64_t *frees)
+{
+    for (; used; used &= used - 1) {
+        unsigned k = (unsigned)__builtin_ctzll(used);
+        uint64_t f = RTA__LOAD(c->cls[k].frees);
+        frees[k] = first ? f : frees[k] + f;
+    }
+}
+
+/* Reads cost O(caches ever claimed * classes ever used) loads: a heap's
+ * unused classes and never-claimed caches are skipped (their counters
+ * are all zero), so a read by a program that uses a few classes on one
+ * thread is cheap enough for every cycle. */
 RTA_API void rta_stats_get(const rta_heap *h, rta_stats *out)
 {
     if (!out)
         return;
-    memset(out, 0, sizeof *out);
-    if (!h)
+    if (!h) {
+        memset(out, 0, sizeof *out);
         return;
+    }
+    unsigned n = h->n_classes;
+    memset(out, 0, offsetof(rta_stats, classes));
+    memset(&out->classes[n], 0, sizeof *out - offsetof(rta_stats, classes[n]));
     /* Peaks seen by reads are kept in the heap: the read is logically
      * const, the record is an implementation detail. */
     rta_heap *mh = (rta_heap *)h;
-    uint64_t allocs[RTA_MAX_CLASSES] = {0}, frees[RTA_MAX_CLASSES] = {0};
-    uint64_t peak[RTA_MAX_CLASSES] = {0}, spans[RTA_MAX_CLASSES] = {0};
+    uint64_t allocs[RTA_MAX_CLASSES], peak[RTA_MAX_CLASSES], spans[RTA_MAX_CLASSES];
+    uint64_t frees[RTA_MAX_CLASSES];
     uint64_t peak_bytes = 0;
 
-    for (unsigned i = 0; i < h->max_threads; i++) {
-        struct rta__cache *c = rta__cache_at(h, i);
+    /* Which classes and caches to read: marks that only grow.  A class
+     * whose bit is not yet set is left out of both passes, so its
+     * figures lag whole, like any operation in flight.  The frees are
+     * read after the fence up to the cache mark read again: a cache
+     * claimed during the read may have freed blocks the first pass
+     * counted as allocated, and those frees must be in (live figures
+     * may lag below the truth, never rise above it; see the top). */
+    uint64_t used = atomic_load_explicit(&h->classes_touched, memory_order_acquire);
+    unsigned touched = atomic_load_explicit(&h->caches_touched, memory_order_acquire);
+    if (touched == 0)
+        used = 0; /* nothing counted anywhere yet */
+    for (unsigned i = 0; i < touched; i++) {
+        const struct rta__cache *c = rta__cache_at(h, i);
         if (atomic_load_explicit(&c->claimed, memory_order_relaxed))
             out->threads_attached++;
-        /* A thread's own peak is a true lower bound only while nobody
-         * else freed its blocks (see remote_seen). */
+        /* A thread's own byte peak, under the same condition. */
         uint64_t pb = RTA__LOAD(c->owned_peak_bytes);
         if (!RTA__LOAD(c->remote_seen) && pb > peak_bytes)
             peak_bytes = pb;
-        for (unsigned k = 0; k < h->n_classes; k++) {
-            allocs[k] += RTA__LOAD(c->cls[k].allocs);
-            spans[k] += RTA__LOAD(c->cls[k].spans);
-            uint64_t p = RTA__LOAD(c->cls[k].owned_peak);
-            if (!RTA__LOAD(c->cls[k].remote_seen) && p > peak[k])
-                peak[k] = p;
-        }
+        if (i == 0)
+            add_alloc_side(c, used, 1, allocs, spans, peak);
+        else
+            add_alloc_side(c, used, 0, allocs, spans, peak);
     }
     atomic_thread_fence(memory_order_seq_cst);
-    for (unsigned i = 0; i < h->max_threads; i++) {
-        struct rta__cache *c = rta__cache_at(h, i);
-        out->remote_frees += RTA__LOAD(c->remote_frees);
-        for (unsigned k = 0; k < h->n_classes; k++)
-            frees[k] += RTA__LOAD(c->cls[k].frees);
+    unsigned touched_after = atomic_load_explicit(&h->caches_touched, memory_order_acquire);
+    uint64_t remote = atomic_load_explicit(&h->orphan_remote_frees, memory_order_relaxed);
+    for (unsigned i = 0; i < touched_after; i++) {
+        const struct rta__cache *c = rta__cache_at(h, i);
+        remote += RTA__LOAD(c->remote_frees);
+        if (i == 0)
+            add_frees(c, used, 1, frees);
+        else
+            add_frees(c, used, 0, frees);
     }
-    out->remote_frees += atomic_load_explicit(&h->orphan_remote_frees, memory_order_relaxed);
+    out->remote_frees = remote;
 
-    out->n_classes = h->n_classes;
-    for (unsigned k = 0; k < h->n_classes; k++) {
+    /* Totals in locals: stores through out could alias the heap. */
+    uint64_t total_allocs = 0, total_frees = 0, bytes_live = 0, held_spans = 0;
+    out->n_classes = n;
+    for (unsigned k = 0; k < n; k++) {
+        uint64_t block = h->class_size[k];
         rta_class_stats *cs = &out->classes[k];
-        frees[k] += atomic_load_explicit(&h->class_orphan_frees[k], memory_order_relaxed);
-        uint64_t live = allocs[k] > frees[k] ? allocs[k] - frees[k] : 0;
-        max_store(&mh->class_seen_peak[k], live);
+        cs->block_size = (size_t)block;
+        if (!(used >> k & 1)) {
+            cs->live = cs->peak = cs->capacity = 0;
+            continue;
+        }
+        uint64_t freed =
+            frees[k] + atomic_load_explicit(&h->class_orphan_frees[k], memory_order_relaxed);
+        uint64_t live = allocs[k] > freed ? allocs[k] - freed : 0;
         uint64_t seen = atomic_load_explicit(&h->class_seen_peak[k], memory_order_relaxed);
-        cs->block_size = h->class_size[k];
+        if (live > seen) {
+            max_store(&mh->class_seen_peak[k], live);
+            seen = atomic_load_explicit(&h->class_seen_peak[k], memory_order_relaxed);
+        }
+        uint64_t pk = seen > peak[k] ? seen : peak[k];
         cs->live = (size_t)live;
-        cs->peak = (size_t)(seen > peak[k] ? seen : peak[k]);
-        cs->capacity = (size_t)spans[k] * h->class_blocks[k];
-        out->allocs += allocs[k];
-        out->frees += frees[k];
-        out->bytes_live += (size_t)live * h->class_size[k];
-        /* When the class had cs->peak blocks live, at least that many
-         * bytes were: another lower bound of the byte peak. */
-        if ((uint64_t)cs->peak * h->class_size[k] > peak_bytes)
-            peak_bytes = (uint64_t)cs->peak * h->class_size[k];
+        cs->peak = (size_t)pk;
+        cs->capacity = (size_t)(spans[k] * h->class_blocks[k]);
+        held_spans += spans[k];
+        total_allocs += allocs[k];
+        total_frees += freed;
+        bytes_live += live * block;
+        /* When the class had pk blocks live, at least that many bytes
+         * were: another lower bound of the byte peak. */
+        if (pk * block > peak_bytes)
+            peak_bytes = pk * block;
     }
-    max_store(&mh->seen_peak_bytes, out->bytes_live);
+    out->allocs = total_allocs;
+    out->frees = total_frees;
+    out->bytes_live = (size_t)bytes_live;
+    max_store(&mh->seen_peak_bytes, bytes_live);
     uint64_t seen = atomic_load_explicit(&h->seen_peak_bytes, memory_order_relaxed);
     out->bytes_peak = (size_t)(seen > peak_bytes ? seen : peak_bytes);
 
@@ -112,7 +187,7 @@ RTA_API void rta_stats_get(const rta_heap *h, rta_stats *out)
     out->fallbacks = atomic_load_explicit(&h->fallbacks, memory_order_relaxed);
     out->bad_frees = atomic_load_explicit(&h->bad_frees, memory_order_relaxed);
     out->memory_locked = h->locked;
-    out->pool_bytes_free = rta__reserve_free_bytes(h);
+    out->pool_bytes_free = rta__reserve_free_bytes(h, held_spans);
     if (h->has_frame_arena)
         rta_arena_stats_get(&h->frame_arena, &out->frame_arena);
     rta__profile_stats(h, out);

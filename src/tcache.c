@@ -167,8 +167,15 @@ static struct rta__cache *claim(struct rta_heap *h)
             if (state != 0)
                 continue;
             if (atomic_compare_exchange_strong_explicit(&c->claimed, &state, 1,
-                                                        memory_order_acquire, memory_order_relaxed))
+                                                        memory_order_acquire, memory_order_relaxed)) {
+                uint32_t touched = atomic_load_explicit(&h->caches_touched, memory_order_relaxed);
+                while (touched < i + 1 &&
+                       !atomic_compare_exchange_weak_explicit(&h->caches_touched, &touched, i + 1,
+                                                              memory_order_relaxed,
+                                                              memory_order_relaxed))
+                    ;
                 return c;
+            }
         }
         if (!borrowed)
             return NULL;

@@ -188,7 +188,9 @@ static void count_live(heap_model *m, int cls, int delta)
 
 void model_check_stats(heap_model *m)
 {
-    rta_stats st;
+    /* Static, not on the stack: ASan would poison and unpoison the 2 KiB
+     * of its redzones at every call, and this runs after every call. */
+    static rta_stats st;
     rta_stats_get(m->heap, &st);
     MODEL_CHECK(m, st.allocs == m->allocs, "allocs %llu, model %llu", (unsigned long long)st.allocs,
                 (unsigned long long)m->allocs);
