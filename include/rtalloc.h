@@ -313,7 +313,9 @@ typedef struct rta_stats {
     size_t arena_pool_bytes; /* reserve carved by rta_arena_create */
 } rta_stats;
 
-/* O(max_threads * classes) loads, no lock, no system call. */
+/* No lock, no system call.  Loads: the counters of each class that has
+ * ever held a span, in each cache a thread has ever claimed (at most
+ * max_threads * classes), plus one store per class of the heap. */
 RTA_API void rta_stats_get(const rta_heap *h, rta_stats *out);
 RTA_API void rta_arena_stats_get(const rta_arena *a, rta_arena_stats *out);
 /* Human-readable report to fd with write(2) from a stack buffer (no

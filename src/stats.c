@@ -1,7 +1,8 @@
 /* Statistics, summed when read from per-cache counters that only their
  * owner writes (relaxed loads and stores, as Redis does with per-thread
  * counters), plus the few shared atomic counters of the miss paths.  A
- * read costs O(max_threads * classes) loads and never blocks a writer;
+ * read costs O(caches ever claimed * classes ever used) loads (at most
+ * max_threads * classes) and never blocks a writer;
  * nothing on an allocation or free path reads another thread's counters.
  *
  * Order of the reads.  A block's free may be counted by another cache
