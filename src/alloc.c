@@ -243,7 +243,7 @@ static __attribute__((noinline)) void free_block(rta_heap *h, void *p, size_t si
     if (RTA__UNLIKELY(rta__profiling(h)))
         rta__profile_free(h, (unsigned)cls);
     if (c) {
-        RTA__BUMP(c->cls[cls].frees, 1);
+        rta__count_free(&c->cls[cls]);
         RTA__BUMP(c->remote_frees, 1);
     } else {
         atomic_fetch_add_explicit(&h->class_orphan_frees[cls], 1, memory_order_relaxed);
@@ -279,8 +279,8 @@ static inline __attribute__((always_inline)) void free_fast(rta_heap *h, void *p
     struct rta__class_cache *cc = s->cc;
     *(void **)p = s->free;
     s->free = p;
-    RTA__ADD(cc->frees, 1);
-    RTA__ADD(c->owned_live_bytes, s->neg_size);
+    rta__count_free(cc);
+    RTA__ADD(c->bytes_headroom, s->size);
     if (RTA__UNLIKELY(--s->used == 0 || !s->listed)) {
         if (s->used == 0 && s == cc->current)
             rta__park_current(cc, s); /* a class that empties every cycle */

@@ -95,7 +95,18 @@ void rta__test_yield(void);
 #endif
 #endif
 #if defined(__x86_64__) && !defined(RTA__TSAN)
-#define RTA__ADD(x, d) __asm__("addq %1, %0" : "+m"(*(uint64_t *)&(x)) : "er"((uint64_t)(d)))
+/* volatile: two of these keep their order (see rta__count_free). */
+#define RTA__ADD(x, d)                                                                             \
+    __asm__ volatile("addq %1, %0" : "+m"(*(uint64_t *)&(x)) : "er"((uint64_t)(d)))
+/* x -= d, then a jump to `label` when x went below zero (as a signed
+ * count): one subtract to memory and one branch, the headroom test of
+ * rta__count_alloc. */
+#define RTA__SUB_OR_GOTO(x, d, label)                                                              \
+    __asm__ goto("subq %1, %0\n\tjs %l[" #label "]"                                               \
+                 : "+m"(*(uint64_t *)&(x))                                                         \
+                 : "er"((uint64_t)(d))                                                             \
+                 : "cc"                                                                            \
+                 : label)
 /* The writer's own read of such a counter races with no write, and its
  * store is one aligned 8-byte move: plain accesses, which the compiler
  * can address directly (C11 atomics make it compute each address). */
@@ -104,6 +115,13 @@ void rta__test_yield(void);
 #define RTA__OWN_STORE(x, v) (*(volatile uint64_t *)&(x) = (v))
 #else
 #define RTA__ADD(x, d) RTA__BUMP(x, (uint64_t)(d))
+#define RTA__SUB_OR_GOTO(x, d, label)                                                              \
+    do {                                                                                           \
+        uint64_t v_ = RTA__LOAD(x) - (uint64_t)(d);                                                \
+        RTA__STORE(x, v_);                                                                         \
+        if (RTA__UNLIKELY((int64_t)v_ < 0))                                                        \
+            goto label;                                                                            \
+    } while (0)
 #define RTA__OWN_LOAD(x) RTA__LOAD(x)
 #define RTA__OWN_PARKED(cc) atomic_load_explicit(&(cc)->parked, memory_order_relaxed)
 #define RTA__OWN_STORE(x, v) RTA__STORE(x, v)
@@ -136,7 +154,7 @@ struct rta__span {
     /* Copies of the class's figures for the free fast path (set with the
      * class, read only by the owner). */
     uint64_t divmagic;           /* h->class_divmagic[cls] */
-    uint64_t neg_size;           /* -(uint64_t)h->class_size[cls] */
+    uint64_t size;               /* h->class_size[cls] */
     struct rta__class_cache *cc; /* the owner's cache of the class */
     /* Remote frees: low 32 bits head block index + 1, high 32 bits count. */
     _Atomic uint64_t remote __attribute__((aligned(RTA__CACHELINE)));
@@ -159,8 +177,10 @@ extern struct rta__span rta__no_span RTA__HIDDEN;
 struct rta__class_cache {
     /* The fast paths' fields first. */
     struct rta__span *current; /* &rta__no_span when there is none */
-    /* Owner-written statistics (single writer: see RTA__ADD). */
-    _Atomic uint64_t allocs;
+    /* Owner-written statistics (single writer: see RTA__ADD).  The
+     * allocations are not counted as such: they are frees + owned_peak -
+     * headroom (stats.c), so that an allocation writes one counter. */
+    _Atomic uint64_t headroom;           /* owned_peak - (allocs - frees), signed */
     _Atomic uint64_t frees;              /* frees this thread made, local or remote */
     _Atomic uint64_t owned_peak;         /* highest allocs - frees seen by an allocation */
     struct rta__span *partial;           /* spans with free blocks, not current */
@@ -183,7 +203,9 @@ struct rta__cache {
     _Atomic uint32_t claimed; /* 0 free, 1 held by a thread, 2 borrowed by a reclaim pass */
     uint32_t index;
     _Atomic uint64_t remote_frees; /* frees this thread made of others' blocks */
-    _Atomic uint64_t owned_live_bytes;
+    /* owned_peak_bytes - the bytes of this thread's blocks live now,
+     * signed (only the peak is read by others). */
+    _Atomic uint64_t bytes_headroom;
     _Atomic uint64_t owned_peak_bytes;
     _Atomic uint32_t remote_seen;  /* any class's remote_seen */
     struct rta__class_cache cls[]; /* n_classes */
@@ -515,22 +537,41 @@ static inline __attribute__((always_inline)) void *rta__span_take(struct rta__sp
  * while one thread allocates and frees its own blocks.  The class's live
  * count is allocations minus this thread's frees of the class: a lower
  * bound of the class's true live count while no other thread frees this
- * thread's blocks (when one does, remote_seen discards the peak). */
+ * thread's blocks (when one does, remote_seen discards the peak).  It is
+ * kept as the headroom below the peak, so an allocation is one subtract
+ * and one sign test per figure; a new peak, rare, takes the headroom's
+ * deficit into the peak.  The headroom is zeroed before the peak rises:
+ * a reader (stats.c, which reads the peak first) may then miss this
+ * allocation, never count one too many. */
 static inline __attribute__((always_inline)) void
 rta__count_alloc(struct rta_heap *h, struct rta__cache *c, struct rta__class_cache *cc, size_t cls)
 {
-    uint64_t allocs = RTA__OWN_LOAD(cc->allocs) + 1;
-    RTA__OWN_STORE(cc->allocs, allocs);
-    uint64_t live = allocs - RTA__OWN_LOAD(cc->frees);
-    /* frees counts this thread's frees of other caches' blocks too, so it
-     * can exceed allocs: live then wraps, and is no peak (live <= allocs
-     * is only tested on the rare new-peak branch). */
-    if (RTA__UNLIKELY(live > RTA__OWN_LOAD(cc->owned_peak)) && live <= allocs)
-        RTA__OWN_STORE(cc->owned_peak, live);
-    uint64_t bytes = RTA__OWN_LOAD(c->owned_live_bytes) + h->class_size[cls];
-    RTA__OWN_STORE(c->owned_live_bytes, bytes);
-    if (RTA__UNLIKELY(bytes > RTA__OWN_LOAD(c->owned_peak_bytes)))
-        RTA__OWN_STORE(c->owned_peak_bytes, bytes);
+    RTA__SUB_OR_GOTO(cc->headroom, 1, class_peak);
+class_counted:
+    RTA__SUB_OR_GOTO(c->bytes_headroom, h->class_size[cls], bytes_peak);
+    return;
+class_peak:
+    RTA__OWN_STORE(cc->headroom, 0);
+    atomic_store_explicit(&cc->owned_peak, RTA__OWN_LOAD(cc->owned_peak) + 1,
+                          memory_order_release);
+    goto class_counted;
+bytes_peak:;
+    uint64_t deficit = -RTA__OWN_LOAD(c->bytes_headroom);
+    RTA__OWN_STORE(c->bytes_headroom, 0);
+    RTA__OWN_STORE(c->owned_peak_bytes, RTA__OWN_LOAD(c->owned_peak_bytes) + deficit);
+}
+
+/* Statistics of one free by the calling thread, of its own block or
+ * another's, in its class cache cc: the headroom rises before
+ * the free count does, so a reader that derives the allocations from
+ * both never counts one too many. */
+static inline __attribute__((always_inline)) void rta__count_free(struct rta__class_cache *cc)
+{
+    RTA__ADD(cc->headroom, 1);
+#if !defined(__x86_64__) || defined(RTA__TSAN)
+    atomic_thread_fence(memory_order_release);
+#endif
+    RTA__ADD(cc->frees, 1);
 }
 
 static inline __attribute__((always_inline)) void *
@@ -556,8 +597,8 @@ static inline __attribute__((always_inline)) void rta__pool_free_local(struct rt
     struct rta__class_cache *cc = &c->cls[cls];
     *(void **)p = s->free;
     s->free = p;
-    RTA__ADD(cc->frees, 1);
-    RTA__ADD(c->owned_live_bytes, -(uint64_t)h->class_size[cls]);
+    rta__count_free(cc);
+    RTA__ADD(c->bytes_headroom, h->class_size[cls]);
     /* The span emptied, or a full span (neither current nor partial) has
      * a free block again. */
     if (RTA__UNLIKELY(--s->used == 0 || !s->listed))

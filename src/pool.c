@@ -76,7 +76,7 @@ static void span_init(struct rta_heap *h, struct rta__cache *c, struct rta__span
     s->on_partial = 0;
     s->free = NULL;
     s->divmagic = h->class_divmagic[cls];
-    s->neg_size = -(uint64_t)h->class_size[cls];
+    s->size = h->class_size[cls];
     s->cc = &c->cls[cls];
     s->prev = s->next = NULL;
     RTA__BUMP(c->cls[cls].spans, 1);

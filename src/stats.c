@@ -68,9 +68,17 @@ RTA_API void rta_stats_get(const rta_heap *h, rta_stats *out)
         if (!RTA__LOAD(c->remote_seen) && pb > peak_bytes)
             peak_bytes = pb;
         for (unsigned k = 0; k < h->n_classes; k++) {
-            allocs[k] += RTA__LOAD(c->cls[k].allocs);
-            spans[k] += RTA__LOAD(c->cls[k].spans);
-            uint64_t p = RTA__LOAD(c->cls[k].owned_peak);
+            struct rta__class_cache *cc = &c->cls[k];
+            /* Allocations are frees + peak - headroom (internal.h), read
+             * in the order opposite to the owner's writes (peak after
+             * headroom, frees after headroom), so a read in the middle of
+             * an update misses an allocation rather than counting one
+             * too many. */
+            uint64_t p = atomic_load_explicit(&cc->owned_peak, memory_order_acquire);
+            uint64_t f = atomic_load_explicit(&cc->frees, memory_order_acquire);
+            uint64_t room = atomic_load_explicit(&cc->headroom, memory_order_acquire);
+            allocs[k] += f + p - room;
+            spans[k] += RTA__LOAD(cc->spans);
             if (!RTA__LOAD(c->cls[k].remote_seen) && p > peak[k])
                 peak[k] = p;
         }
