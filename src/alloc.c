@@ -263,15 +263,17 @@ static inline __attribute__((always_inline)) void free_fast(rta_heap *h, void *p
         return;
     /* Wraps below the pool; NULL is outside it too (free_block says so). */
     size_t off = (size_t)((char *)p - h->pool_base);
-    if (RTA__UNLIKELY(off >= h->pool_size || rta__tls_last.serial != h->serial))
+    if (RTA__UNLIKELY(off >= h->pool_size))
         goto slow;
     struct rta__span *s = &h->spans[off >> h->span_shift];
-    struct rta__cache *c = rta__tls_last.cache;
-    /* Only this thread sets its own index as a span's owner, and it sets
-     * another value before the span leaves its cache: a match means the
-     * span serves a class of this cache. */
-    if (RTA__UNLIKELY(RTA__LOAD(s->owner) != c->index))
+    /* The span's stamp names the cache holding it and its heap, unique
+     * for the life of the process; only the thread holding that cache
+     * has it in its rta__tls_last (a debug heap never is there), and the
+     * stamp changes before the span leaves the cache: a match means the
+     * span serves a class of this thread's cache in this heap. */
+    if (RTA__UNLIKELY(RTA__LOAD(s->stamp) != rta__tls_last.stamp))
         goto slow;
+    struct rta__cache *c = rta__tls_last.cache;
     uint32_t in_span = (uint32_t)(off & h->span_mask);
     if (RTA__UNLIKELY(!rta__divisible(in_span, s->divmagic) || in_span >= RTA__LOAD(s->carved)))
         goto slow;
@@ -281,12 +283,14 @@ static inline __attribute__((always_inline)) void free_fast(rta_heap *h, void *p
     s->free = p;
     rta__count_free(cc);
     RTA__ADD(c->bytes_headroom, s->size);
-    if (RTA__UNLIKELY(--s->used == 0 || !s->listed)) {
-        if (s->used == 0 && s == cc->current)
-            rta__park_current(cc, s); /* a class that empties every cycle */
-        else
-            rta__pool_free_slow(h, c, s, RTA__LOAD(s->cls) - 1);
-    }
+    /* Zero: the span emptied; negative: it was full (RTA__UNLISTED). */
+    RTA__DEC_OR_GOTO(s->used, emptied_or_was_full);
+    return;
+emptied_or_was_full:
+    if (s->used == 0 && s == cc->current)
+        rta__park_current(cc, s); /* a class that empties every cycle */
+    else
+        rta__pool_free_slow(h, c, s, RTA__LOAD(s->cls) - 1);
     return;
 slow:
     free_block(h, p, sized);

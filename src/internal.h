@@ -107,6 +107,11 @@ void rta__test_yield(void);
                  : "er"((uint64_t)(d))                                                             \
                  : "cc"                                                                            \
                  : label)
+/* --x on an owner-only 32-bit field, then a jump to `label` when x is
+ * zero or negative (signed): one subtract to memory and one branch
+ * (gcc keeps the value in a register and tests it apart otherwise). */
+#define RTA__DEC_OR_GOTO(x, label)                                                                 \
+    __asm__ goto("subl $1, %0\n\tjle %l[" #label "]" : "+m"(x) : : "cc" : label)
 /* The writer's own read of such a counter races with no write, and its
  * store is one aligned 8-byte move: plain accesses, which the compiler
  * can address directly (C11 atomics make it compute each address). */
@@ -120,6 +125,11 @@ void rta__test_yield(void);
         uint64_t v_ = RTA__LOAD(x) - (uint64_t)(d);                                                \
         RTA__STORE(x, v_);                                                                         \
         if (RTA__UNLIKELY((int64_t)v_ < 0))                                                        \
+            goto label;                                                                            \
+    } while (0)
+#define RTA__DEC_OR_GOTO(x, label)                                                                 \
+    do {                                                                                           \
+        if ((int32_t)--(x) <= 0)                                                                   \
             goto label;                                                                            \
     } while (0)
 #define RTA__OWN_LOAD(x) RTA__LOAD(x)
@@ -146,10 +156,16 @@ struct rta__span {
     _Atomic uint32_t bump;   /* blocks carved so far */
     _Atomic uint32_t carved; /* bytes carved so far (bump * class size) */
     uint32_t nblocks;        /* blocks that fit in the span */
-    /* Owner only. */
-    uint32_t used;   /* carved and not yet seen free by the owner */
-    uint32_t listed; /* the cache's current span or on its partial list */
-    uint32_t on_partial;
+    /* Owner only.  The blocks carved and not yet seen free by the owner,
+     * plus RTA__UNLISTED while the span is neither the cache's current
+     * span nor on its partial list (it was full): so the owner's free
+     * tells a span that empties or was full from any other with one
+     * signed test (rta__pool_free_local). */
+    uint32_t used;
+    /* rta__cache_stamp of the owning cache, 0 outside a cache: the free
+     * fast path's ownership test, one compare with the thread's own
+     * (rta__tls_last.stamp), unique for the life of the process. */
+    _Atomic uint64_t stamp;
     void *free; /* owner's free list, linked through the blocks */
     /* Copies of the class's figures for the free fast path (set with the
      * class, read only by the owner). */
@@ -165,8 +181,19 @@ struct rta__span {
      * cheap re-take, but free for any thread to steal (see pool.c). */
     _Atomic uint32_t park;
     struct rta__span *prev, *next; /* the cache's partial list (owner) */
+    uint32_t on_partial;
 } __attribute__((aligned(RTA__CACHELINE)));
 _Static_assert(sizeof(struct rta__span) == 2 * RTA__CACHELINE, "span: two cache lines");
+
+#define RTA__UNLISTED 0x80000000u
+static inline int rta__listed(const struct rta__span *s)
+{
+    return !(s->used & RTA__UNLISTED);
+}
+static inline uint32_t rta__live(const struct rta__span *s)
+{
+    return s->used & ~RTA__UNLISTED;
+}
 
 /* The current span of a class that has none: no free block, nothing to
  * carve, so taking from it fails into the refill without a NULL test on
@@ -389,7 +416,16 @@ struct rta__cache *rta__cache_find_slow(const struct rta_heap *h) RTA__HIDDEN;
 struct rta__tls_last {
     uint64_t serial;
     struct rta__cache *cache;
+    uint64_t stamp; /* rta__cache_stamp of cache; RTA__NO_STAMP without one */
 };
+/* Never a span's stamp (spans hold 0 or a cache's). */
+#define RTA__NO_STAMP UINT64_MAX
+/* A cache's stamp: its heap's serial and its index (< 2^12). */
+_Static_assert(RTA__MAX_THREADS_LIMIT <= 4096u, "cache index in 12 bits");
+static inline uint64_t rta__cache_stamp(const struct rta_heap *h, const struct rta__cache *c)
+{
+    return (h->serial << 12) | c->index;
+}
 extern __thread struct rta__tls_last rta__tls_last __attribute__((tls_model("initial-exec")))
 RTA__HIDDEN;
 
@@ -601,8 +637,10 @@ static inline __attribute__((always_inline)) void rta__pool_free_local(struct rt
     RTA__ADD(c->bytes_headroom, h->class_size[cls]);
     /* The span emptied, or a full span (neither current nor partial) has
      * a free block again. */
-    if (RTA__UNLIKELY(--s->used == 0 || !s->listed))
-        rta__pool_free_slow(h, c, s, cls);
+    RTA__DEC_OR_GOTO(s->used, emptied_or_was_full);
+    return;
+emptied_or_was_full:
+    rta__pool_free_slow(h, c, s, cls);
 }
 
 /* The free that empties the class's current span parks it in place (see

@@ -31,7 +31,7 @@ static void partial_push(struct rta__class_cache *cc, struct rta__span *s)
         cc->partial->prev = s;
     cc->partial = s;
     s->on_partial = 1;
-    s->listed = 1;
+    s->used &= ~RTA__UNLISTED;
 }
 
 static void partial_unlink(struct rta__class_cache *cc, struct rta__span *s)
@@ -44,7 +44,7 @@ static void partial_unlink(struct rta__class_cache *cc, struct rta__span *s)
         s->next->prev = s->prev;
     s->prev = s->next = NULL;
     s->on_partial = 0;
-    s->listed = 0;
+    s->used |= RTA__UNLISTED;
 }
 
 /* An empty span leaves the cache's lists (it is about to be parked or
@@ -53,7 +53,7 @@ static void unlist_empty(struct rta__class_cache *cc, struct rta__span *s)
 {
     if (s == cc->current) {
         cc->current = &rta__no_span;
-        s->listed = 0;
+        s->used |= RTA__UNLISTED;
     } else if (s->on_partial) {
         partial_unlink(cc, s);
     }
@@ -62,17 +62,17 @@ static void unlist_empty(struct rta__class_cache *cc, struct rta__span *s)
 static void make_current(struct rta__class_cache *cc, struct rta__span *s)
 {
     cc->current = s;
-    s->listed = 1;
+    s->used &= ~RTA__UNLISTED;
 }
 
 static void span_init(struct rta_heap *h, struct rta__cache *c, struct rta__span *s, unsigned cls)
 {
     RTA__STORE(s->owner, c->index);
+    RTA__STORE(s->stamp, rta__cache_stamp(h, c));
     RTA__STORE(s->bump, 0);
     RTA__STORE(s->carved, 0);
     s->nblocks = h->class_blocks[cls];
-    s->used = 0;
-    s->listed = 0;
+    s->used = RTA__UNLISTED;
     s->on_partial = 0;
     s->free = NULL;
     s->divmagic = h->class_divmagic[cls];
@@ -87,6 +87,7 @@ static void span_init(struct rta_heap *h, struct rta__cache *c, struct rta__span
 static void span_release(struct rta_heap *h, struct rta__class_cache *cc, struct rta__span *s)
 {
     RTA__STORE(cc->spans, RTA__LOAD(cc->spans) - 1);
+    RTA__STORE(s->stamp, 0);
     RTA__STORE(s->owner, RTA__NO_OWNER);
     RTA__STORE(s->cls, 0);
     rta__reserve_give(h, s);
@@ -127,6 +128,7 @@ static int steal_parked(struct rta_heap *h)
             if (!s || !atomic_compare_exchange_strong_explicit(
                           &s->park, &token, 0, memory_order_acquire, memory_order_relaxed))
                 continue;
+            RTA__STORE(s->stamp, 0);
             RTA__STORE(s->owner, RTA__NO_OWNER);
             RTA__STORE(s->cls, 0);
             rta__reserve_give(h, s);
@@ -171,12 +173,12 @@ static int reclaim_cache(struct rta_heap *h, struct rta__cache *c, unsigned *bud
         struct rta__span *s;
         while (*budget && (s = rta__remote_collect(h, cc, k)) != NULL) {
             (*budget)--;
-            if (s->used == 0) {
+            if (rta__live(s) == 0) {
                 unlist_empty(cc, s);
                 span_release(h, cc, s);
                 return 1;
             }
-            if (!s->listed)
+            if (!rta__listed(s))
                 partial_push(cc, s);
         }
     }
@@ -262,7 +264,7 @@ static void *take_own(struct rta_heap *h, struct rta__class_cache *cc, unsigned 
             make_current(cc, s);
             return b;
         }
-        if (!s->listed)
+        if (!rta__listed(s))
             partial_push(cc, s); /* cannot happen: it had remote frees */
     }
     return NULL;
@@ -285,7 +287,7 @@ void *rta__pool_refill(struct rta_heap *h, struct rta__cache *c, unsigned cls)
         if (b)
             return b;
         /* Used up: it leaves the lists until a free makes it partial. */
-        s->listed = 0;
+        s->used |= RTA__UNLISTED;
         cc->current = &rta__no_span;
     }
     void *b = take_own(h, cc, cls);
@@ -319,8 +321,8 @@ void rta__pool_free_slow(struct rta_heap *h, struct rta__cache *c, struct rta__s
                          unsigned cls)
 {
     struct rta__class_cache *cc = &c->cls[cls];
-    if (s->used != 0) {
-        partial_push(cc, s);
+    if (rta__live(s) != 0) {
+        partial_push(cc, s); /* it was full */
     } else if (s == cc->current) {
         rta__park_current(cc, s);
     } else {
