@@ -77,21 +77,6 @@ static __attribute__((noinline)) void *malloc_refill(rta_heap *h, struct rta__ca
     return b;
 }
 
-/* rta_malloc's fast path found the class's current span parked (the
- * class emptied and fills again): take it back, then pop. */
-static __attribute__((noinline)) void *malloc_unpark(rta_heap *h, struct rta__cache *c,
-                                                     unsigned cls, size_t size)
-{
-    struct rta__class_cache *cc = &c->cls[cls];
-    if (RTA__UNLIKELY(!rta__unpark(cc)))
-        return malloc_refill(h, c, cls, size);
-    void *b = rta__span_take(cc->current);
-    if (RTA__UNLIKELY(b == NULL))
-        return malloc_refill(h, c, cls, size);
-    rta__count_alloc(h, c, cc, cls);
-    return b;
-}
-
 /* The owner's fast path: the class from a table, the cache from the
  * thread's last heap, a pop from the current span's free list, the
  * thread's own counters.  A size above the table or max_block, another
@@ -107,9 +92,13 @@ RTA_API void *rta_malloc(rta_heap *h, size_t size)
     struct rta__class_cache *cc =
         (struct rta__class_cache *)((char *)c->cls + cls * sizeof(struct rta__class_cache));
     __asm__("" : "+r"(cc));
-    /* A parked current span must be taken back before it is touched. */
-    if (RTA__UNLIKELY(RTA__OWN_PARKED(cc) != NULL))
-        return malloc_unpark(h, c, (unsigned)cls, size);
+    /* A parked current span must be taken back before it is touched (the
+     * class emptied and fills again: one compare-and-swap, here rather
+     * than in a call, since it is every call's path for one block
+     * allocated and freed). */
+    if (RTA__UNLIKELY(RTA__OWN_PARKED(cc) != NULL) &&
+        RTA__UNLIKELY(!rta__retake(cc, atomic_load_explicit(&cc->parked, memory_order_relaxed))))
+        return malloc_refill(h, c, (unsigned)cls, size); /* stolen: the refill sees it */
     void *b = rta__span_take(cc->current);
     if (RTA__UNLIKELY(b == NULL))
         return malloc_refill(h, c, (unsigned)cls, size);

@@ -177,9 +177,10 @@ struct rta__span {
     _Atomic(void *) remote_tail; /* first block pushed since last empty */
     _Atomic(struct rta__span *) pending_next;
     _Atomic uint32_t reserve_next; /* reserve free-stack link: index + 1 */
-    /* Non-zero while the span is parked: empty, kept by its cache for a
-     * cheap re-take, but free for any thread to steal (see pool.c). */
-    _Atomic uint32_t park;
+    /* The class cache that parked the span, while it is parked: empty,
+     * kept by its cache for a cheap re-take, but free for any thread to
+     * steal (see pool.c); NULL otherwise. */
+    _Atomic(struct rta__class_cache *) park;
     struct rta__span *prev, *next; /* the cache's partial list (owner) */
     uint32_t on_partial;
 } __attribute__((aligned(RTA__CACHELINE)));
@@ -214,15 +215,14 @@ struct rta__class_cache {
     struct rta__span *pending_private;   /* taken from `pending`, not yet collected */
     _Atomic(struct rta__span *) pending; /* spans with remote frees (MPSC) */
     _Atomic(struct rta__span *) parked;  /* the current span, parked empty */
-    _Atomic uint32_t spans;              /* spans held (not parked) */
+    _Atomic uint32_t spans;              /* spans held, parked one included
+                                            (readers subtract it) */
     /* Set once another thread freed into this cache's spans: from then on
      * allocs - frees counts those frees as live, and owned_peak is no
      * longer a lower bound of the true peak. */
     _Atomic uint32_t remote_seen;
-    uint32_t park_token; /* rta__park_token of this cache and class */
     /* To 128 bytes: the fast paths find a class's cache with one shift. */
-    uint32_t pad32_;
-    uint64_t pad_[6];
+    uint64_t pad_[7];
 };
 _Static_assert(sizeof(struct rta__class_cache) == 128, "class cache: 128 bytes");
 
@@ -529,30 +529,36 @@ void rta__tcache_fork_child(void) RTA__HIDDEN;
 
 /* ---- the owner's fast paths (see pool.c for the algorithm) ---- */
 
-/* Parking (see pool.c): the token naming a cache and class. */
-static inline uint32_t rta__park_token(const struct rta__cache *c, unsigned cls)
-{
-    return ((c->index + 1) << 8) | (cls + 1);
-}
+/* The parked span's owner lost it to a thread that found the reserve
+ * empty (pool.c): forgets it without touching it. */
+void rta__unpark_lost(struct rta__class_cache *cc, struct rta__span *s) RTA__HIDDEN;
 
-/* Takes the class's parked current span back: returns it, the current
- * span again; or NULL when a thread stole it (the class then has no
- * current span) or none is parked. */
+/* Takes the class's parked current span back (with one uncontended
+ * compare-and-swap on the span's own word, naming this class cache):
+ * returns it, the current span again; or NULL when a thread stole it (the
+ * class then has no current span) or none is parked.  Parked, the span
+ * still counts in cc->spans (readers subtract it while cc->parked names
+ * it), so neither parking nor this touches the count. */
+static inline __attribute__((always_inline)) int rta__retake(struct rta__class_cache *cc,
+                                                             struct rta__span *s)
+{
+    struct rta__class_cache *expect = cc;
+    if (RTA__UNLIKELY(!atomic_compare_exchange_strong_explicit(
+            &s->park, &expect, NULL, memory_order_acquire, memory_order_relaxed)))
+        return 0;
+    atomic_store_explicit(&cc->parked, NULL, memory_order_relaxed);
+    return 1;
+}
 static inline __attribute__((always_inline)) struct rta__span *
 rta__unpark(struct rta__class_cache *cc)
 {
     struct rta__span *s = atomic_load_explicit(&cc->parked, memory_order_relaxed);
     if (!s)
         return NULL;
-    atomic_store_explicit(&cc->parked, NULL, memory_order_relaxed);
-    uint32_t token = cc->park_token;
-    if (RTA__UNLIKELY(!atomic_compare_exchange_strong_explicit(
-            &s->park, &token, 0, memory_order_acquire, memory_order_relaxed))) {
-        if (cc->current == s)
-            cc->current = &rta__no_span; /* stolen: no longer ours to touch */
+    if (RTA__UNLIKELY(!rta__retake(cc, s))) {
+        rta__unpark_lost(cc, s);
         return NULL;
     }
-    RTA__BUMP(cc->spans, 1);
     return s;
 }
 
@@ -644,13 +650,11 @@ emptied_or_was_full:
 }
 
 /* The free that empties the class's current span parks it in place (see
- * pool.c): it stops counting as the cache's, and any thread may steal it
- * from now on. */
+ * pool.c): from now on any thread may steal it. */
 static inline __attribute__((always_inline)) void rta__park_current(struct rta__class_cache *cc,
                                                                     struct rta__span *s)
 {
-    RTA__STORE(cc->spans, RTA__LOAD(cc->spans) - 1);
-    atomic_store_explicit(&s->park, cc->park_token, memory_order_release);
+    atomic_store_explicit(&s->park, cc, memory_order_release);
     atomic_store_explicit(&cc->parked, s, memory_order_release);
 }
 

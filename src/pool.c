@@ -99,9 +99,9 @@ static void span_release(struct rta_heap *h, struct rta__class_cache *cc, struct
  * empties and fills again (every audio cycle, in a callback that frees
  * all it took; every call, for one message allocated and freed).  So when
  * the current span of a class empties, the cache parks it where it is:
- * it stays the class's current span, but the cache stops counting it as
- * its own (statistics show it free), marks it with a token naming the
- * cache and class, and publishes it in `parked`.  The allocation fast
+ * it stays the class's current span, but statistics show it free (they
+ * subtract the span `parked` names), the span's `park` word names the
+ * class cache, and `parked` publishes it.  The allocation fast
  * path sees `parked` set and takes the span back first, with one
  * uncontended compare-and-swap on the span's own word; a thread that
  * finds the reserve empty steals it with the same compare-and-swap and
@@ -116,6 +116,16 @@ static struct rta__span *unpark(struct rta__cache *c, struct rta__class_cache *c
     return rta__unpark(cc);
 }
 
+void rta__unpark_lost(struct rta__class_cache *cc, struct rta__span *s)
+{
+    /* parked first: until the count drops, readers count the span held
+     * (an over-count for a moment, never a span counted free twice). */
+    atomic_store_explicit(&cc->parked, NULL, memory_order_relaxed);
+    RTA__STORE(cc->spans, RTA__LOAD(cc->spans) - 1);
+    if (cc->current == s)
+        cc->current = &rta__no_span; /* stolen: no longer ours to touch */
+}
+
 /* Takes one parked span of any cache and class for the reserve.  Bounded
  * by max_threads * classes loads: runs only when the reserve is empty. */
 static int steal_parked(struct rta_heap *h)
@@ -123,10 +133,11 @@ static int steal_parked(struct rta_heap *h)
     for (unsigned i = 0; i < h->max_threads; i++) {
         struct rta__cache *c = rta__cache_at(h, i);
         for (unsigned k = 0; k < h->n_classes; k++) {
-            struct rta__span *s = atomic_load_explicit(&c->cls[k].parked, memory_order_acquire);
-            uint32_t token = rta__park_token(c, k);
+            struct rta__class_cache *cc = &c->cls[k];
+            struct rta__span *s = atomic_load_explicit(&cc->parked, memory_order_acquire);
+            struct rta__class_cache *expect = cc;
             if (!s || !atomic_compare_exchange_strong_explicit(
-                          &s->park, &token, 0, memory_order_acquire, memory_order_relaxed))
+                          &s->park, &expect, NULL, memory_order_acquire, memory_order_relaxed))
                 continue;
             RTA__STORE(s->stamp, 0);
             RTA__STORE(s->owner, RTA__NO_OWNER);

@@ -95,7 +95,8 @@ size_t rta__reserve_free_bytes(const struct rta_heap *h)
     for (unsigned i = 0; i < h->max_threads; i++) {
         struct rta__cache *c = rta__cache_at(h, i);
         for (unsigned k = 0; k < h->n_classes; k++)
-            held += RTA__LOAD(c->cls[k].spans);
+            held += RTA__LOAD(c->cls[k].spans) -
+                    (atomic_load_explicit(&c->cls[k].parked, memory_order_relaxed) != NULL);
     }
     size_t busy = carved + held;
     return busy >= h->n_spans ? 0 : (size_t)(h->n_spans - busy) << h->span_shift;

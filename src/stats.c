@@ -78,7 +78,8 @@ RTA_API void rta_stats_get(const rta_heap *h, rta_stats *out)
             uint64_t f = atomic_load_explicit(&cc->frees, memory_order_acquire);
             uint64_t room = atomic_load_explicit(&cc->headroom, memory_order_acquire);
             allocs[k] += f + p - room;
-            spans[k] += RTA__LOAD(cc->spans);
+            spans[k] += RTA__LOAD(cc->spans) -
+                        (atomic_load_explicit(&cc->parked, memory_order_relaxed) != NULL);
             if (!RTA__LOAD(c->cls[k].remote_seen) && p > peak[k])
                 peak[k] = p;
         }
