@@ -73,7 +73,7 @@ static __attribute__((noinline)) void *malloc_refill(rta_heap *h, struct rta__ca
     void *b = rta__pool_refill(h, c, cls);
     if (RTA__UNLIKELY(b == NULL))
         return miss(h, 16, size);
-    rta__count_alloc(h, c, &c->cls[cls], cls);
+    rta__count_alloc(c, &c->cls[cls]);
     return b;
 }
 
@@ -86,11 +86,10 @@ RTA_API void *rta_malloc(rta_heap *h, size_t size)
 {
     if (RTA__UNLIKELY(h == NULL || size > h->fast_max || rta__tls_last.serial != h->serial))
         return malloc_slow(h, size);
-    size_t cls = rta__small_class[(size + 15) >> 4];
     struct rta__cache *c = rta__tls_last.cache;
-    /* One base register for the class's cache (gcc otherwise keeps two). */
-    struct rta__class_cache *cc =
-        (struct rta__class_cache *)((char *)c->cls + cls * sizeof(struct rta__class_cache));
+    struct rta__class_cache *cc = &c->cls[rta__small_class[(size + 15) >> 4]];
+    /* From here the class is known by its cache only (the cold paths
+     * compute its number back), so gcc keeps no copy of it. */
     __asm__("" : "+r"(cc));
     /* A parked current span must be taken back before it is touched (the
      * class emptied and fills again: one compare-and-swap, here rather
@@ -98,12 +97,14 @@ RTA_API void *rta_malloc(rta_heap *h, size_t size)
      * allocated and freed). */
     if (RTA__UNLIKELY(RTA__OWN_PARKED(cc) != NULL) &&
         RTA__UNLIKELY(!rta__retake(cc, atomic_load_explicit(&cc->parked, memory_order_relaxed))))
-        return malloc_refill(h, c, (unsigned)cls, size); /* stolen: the refill sees it */
+        goto refill; /* stolen: the refill sees it */
     void *b = rta__span_take(cc->current);
     if (RTA__UNLIKELY(b == NULL))
-        return malloc_refill(h, c, (unsigned)cls, size);
-    rta__count_alloc(h, c, cc, cls);
+        goto refill;
+    rta__count_alloc(c, cc);
     return b;
+refill:
+    return malloc_refill(h, c, (unsigned)(cc - c->cls), size);
 }
 
 RTA_API void *rta_calloc(rta_heap *h, size_t n, size_t size)

@@ -158,6 +158,7 @@ static void init_heap(struct rta_heap *h, const rta_config *cfg, const struct la
         c->index = i;
         for (unsigned k = 0; k < l->n_classes; k++) {
             c->cls[k].current = &rta__no_span;
+            c->cls[k].size = h->class_size[k];
         }
     }
     if (cfg->flags & RTA_FALLBACK_SYSTEM)

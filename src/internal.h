@@ -221,8 +221,9 @@ struct rta__class_cache {
      * allocs - frees counts those frees as live, and owned_peak is no
      * longer a lower bound of the true peak. */
     _Atomic uint32_t remote_seen;
+    uint64_t size; /* the class's block size (h->class_size), for the fast paths */
     /* To 128 bytes: the fast paths find a class's cache with one shift. */
-    uint64_t pad_[7];
+    uint64_t pad_[6];
 };
 _Static_assert(sizeof(struct rta__class_cache) == 128, "class cache: 128 bytes");
 
@@ -585,12 +586,12 @@ static inline __attribute__((always_inline)) void *rta__span_take(struct rta__sp
  * deficit into the peak.  The headroom is zeroed before the peak rises:
  * a reader (stats.c, which reads the peak first) may then miss this
  * allocation, never count one too many. */
-static inline __attribute__((always_inline)) void
-rta__count_alloc(struct rta_heap *h, struct rta__cache *c, struct rta__class_cache *cc, size_t cls)
+static inline __attribute__((always_inline)) void rta__count_alloc(struct rta__cache *c,
+                                                                   struct rta__class_cache *cc)
 {
     RTA__SUB_OR_GOTO(cc->headroom, 1, class_peak);
 class_counted:
-    RTA__SUB_OR_GOTO(c->bytes_headroom, h->class_size[cls], bytes_peak);
+    RTA__SUB_OR_GOTO(c->bytes_headroom, cc->size, bytes_peak);
     return;
 class_peak:
     RTA__OWN_STORE(cc->headroom, 0);
@@ -626,7 +627,7 @@ rta__pool_alloc(struct rta_heap *h, struct rta__cache *c, unsigned cls)
         if (!b)
             return NULL;
     }
-    rta__count_alloc(h, c, cc, cls);
+    rta__count_alloc(c, cc);
     return b;
 }
 
