@@ -294,12 +294,23 @@ void *rta__pool_refill(struct rta_heap *h, struct rta__cache *c, unsigned cls)
         s = cc->current;
     }
     if (s != &rta__no_span) {
-        void *b = carve(h, s, cls);
-        if (b)
-            return b;
+        if (RTA__LOAD(s->bump) < s->nblocks)
+            return carve(h, s, cls);
         /* Used up: it leaves the lists until a free makes it partial. */
         s->used |= RTA__UNLISTED;
         cc->current = &rta__no_span;
+    }
+    /* Steady churn's refill: the partial list's head, which has a free
+     * block (it joined the list with one) and stays listed. */
+    s = cc->partial;
+    if (RTA__LIKELY(s != NULL)) {
+        cc->partial = s->next;
+        if (s->next)
+            s->next->prev = NULL;
+        s->next = NULL;
+        s->on_partial = 0;
+        cc->current = s;
+        return take_or_carve(h, s, cls);
     }
     void *b = take_own(h, cc, cls);
     if (b)
@@ -333,7 +344,22 @@ void rta__pool_free_slow(struct rta_heap *h, struct rta__cache *c, struct rta__s
 {
     struct rta__class_cache *cc = &c->cls[cls];
     if (rta__live(s) != 0) {
-        partial_push(cc, s); /* it was full */
+        /* It was full.  When the current span is full too (no free
+         * block, nothing left to carve; or there is none), this one
+         * takes its place, so the next allocation pops the block just
+         * freed instead of refilling: steady churn frees into full spans
+         * and allocates again at once.  The old current span, every
+         * block of it live, leaves the lists as a full span does. */
+        struct rta__span *cur = cc->current;
+        /* (A parked current span may have been stolen: not ours to read.) */
+        if (!atomic_load_explicit(&cc->parked, memory_order_relaxed) && cur->free == NULL &&
+            RTA__LOAD(cur->bump) >= cur->nblocks) {
+            if (cur != &rta__no_span)
+                cur->used |= RTA__UNLISTED;
+            make_current(cc, s);
+        } else {
+            partial_push(cc, s);
+        }
     } else if (s == cc->current) {
         rta__park_current(cc, s);
     } else {
