@@ -104,6 +104,13 @@ RTA_API void *rta_malloc(rta_heap *h, size_t size)
     rta__count_alloc(c, cc);
     return b;
 refill:
+    if (!RTA__OWN_PARKED(cc)) {
+        b = rta__refill_partial(cc);
+        if (b) {
+            rta__count_alloc(c, cc);
+            return b;
+        }
+    }
     return malloc_refill(h, c, (unsigned)(cc - c->cls), size);
 }
 

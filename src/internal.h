@@ -575,6 +575,28 @@ static inline __attribute__((always_inline)) void *rta__span_take(struct rta__sp
     return b;
 }
 
+/* The refill of steady churn, inline in rta_malloc's cold path (no call,
+ * no saved registers): the current span is used up (nothing free,
+ * nothing left to carve) and the partial list has a span, which becomes
+ * current and gives its first free block.  NULL, touching nothing, in
+ * any other case (rta__pool_refill's).  Not for a parked class. */
+static inline __attribute__((always_inline)) void *rta__refill_partial(struct rta__class_cache *cc)
+{
+    struct rta__span *s = cc->current, *p = cc->partial;
+    if (p == NULL || p->free == NULL || RTA__LOAD(s->bump) < s->nblocks)
+        return NULL;
+    if (s != &rta__no_span)
+        s->used |= RTA__UNLISTED; /* full: off the lists until a free */
+    struct rta__span *next = p->next;
+    cc->partial = next;
+    if (next)
+        next->prev = NULL;
+    p->next = NULL;
+    p->on_partial = 0;
+    cc->current = p;
+    return rta__span_take(p);
+}
+
 /* Statistics of one allocation by the owner: its own counters only, no
  * read-modify-write; the peaks are checked here so that they are exact
  * while one thread allocates and frees its own blocks.  The class's live
