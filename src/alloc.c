@@ -272,8 +272,10 @@ static inline __attribute__((always_inline)) void free_fast(rta_heap *h, void *p
         goto slow;
     struct rta__cache *c = rta__tls_last.cache;
     uint32_t in_span = (uint32_t)(off & h->span_mask);
-    if (RTA__UNLIKELY(!rta__divisible(in_span, s->divmagic) || in_span >= RTA__LOAD(s->carved)))
+    /* carved: this thread is the span's only writer, so a plain read. */
+    if (RTA__UNLIKELY(in_span >= RTA__OWN_LOAD32(s->carved)))
         goto slow;
+    RTA__INDIVISIBLE_GOTO(in_span, s->divmagic, slow); /* an interior pointer */
     /* rta__pool_free_local, with the class's figures from the span. */
     struct rta__class_cache *cc = s->cc;
     *(void **)p = s->free;

@@ -102,20 +102,33 @@ void rta__test_yield(void);
  * count): one subtract to memory and one branch, the headroom test of
  * rta__count_alloc. */
 #define RTA__SUB_OR_GOTO(x, d, label)                                                              \
-    __asm__ goto("subq %1, %0\n\tjs %l[" #label "]"                                               \
-                 : "+m"(*(uint64_t *)&(x))                                                         \
-                 : "er"((uint64_t)(d))                                                             \
-                 : "cc"                                                                            \
-                 : label)
+    __asm__ volatile goto("subq %1, %0\n\tjs %l[" #label "]"                                       \
+                          : "+m"(*(uint64_t *)&(x))                                                \
+                          : "er"((uint64_t)(d))                                                    \
+                          : "cc"                                                                   \
+                          : label)
 /* --x on an owner-only 32-bit field, then a jump to `label` when x is
  * zero or negative (signed): one subtract to memory and one branch
  * (gcc keeps the value in a register and tests it apart otherwise). */
 #define RTA__DEC_OR_GOTO(x, label)                                                                 \
-    __asm__ goto("subl $1, %0\n\tjle %l[" #label "]" : "+m"(x) : : "cc" : label)
+    __asm__ volatile goto("subl $1, %0\n\tjle %l[" #label "]" : "+m"(x) : : "cc" : label)
+/* Jump to `label` unless the 32-bit n is a multiple of the divisor of
+ * `magic` (rta__divisible), with magic read from memory by both
+ * instructions (gcc otherwise loads it into a register first). */
+#define RTA__INDIVISIBLE_GOTO(n, magic, label)                                                     \
+    do {                                                                                           \
+        uint64_t n_ = (uint32_t)(n);                                                               \
+        __asm__ volatile goto("imulq %1, %0\n\tcmpq %1, %0\n\tjae %l[" #label "]"                  \
+                              : "+r"(n_)                                                           \
+                              : "m"(magic)                                                         \
+                              : "cc"                                                               \
+                              : label);                                                            \
+    } while (0)
 /* The writer's own read of such a counter races with no write, and its
  * store is one aligned 8-byte move: plain accesses, which the compiler
  * can address directly (C11 atomics make it compute each address). */
 #define RTA__OWN_LOAD(x) (*(const uint64_t *)&(x))
+#define RTA__OWN_LOAD32(x) (*(const uint32_t *)&(x))
 #define RTA__OWN_PARKED(cc) (*(struct rta__span *const *)&(cc)->parked)
 #define RTA__OWN_STORE(x, v) (*(volatile uint64_t *)&(x) = (v))
 #else
@@ -132,7 +145,13 @@ void rta__test_yield(void);
         if ((int32_t)--(x) <= 0)                                                                   \
             goto label;                                                                            \
     } while (0)
+#define RTA__INDIVISIBLE_GOTO(n, magic, label)                                                     \
+    do {                                                                                           \
+        if (RTA__UNLIKELY(!rta__divisible((n), (magic))))                                          \
+            goto label;                                                                            \
+    } while (0)
 #define RTA__OWN_LOAD(x) RTA__LOAD(x)
+#define RTA__OWN_LOAD32(x) RTA__LOAD(x)
 #define RTA__OWN_PARKED(cc) atomic_load_explicit(&(cc)->parked, memory_order_relaxed)
 #define RTA__OWN_STORE(x, v) RTA__STORE(x, v)
 #endif
@@ -617,8 +636,7 @@ class_counted:
     return;
 class_peak:
     RTA__OWN_STORE(cc->headroom, 0);
-    atomic_store_explicit(&cc->owned_peak, RTA__OWN_LOAD(cc->owned_peak) + 1,
-                          memory_order_release);
+    atomic_store_explicit(&cc->owned_peak, RTA__OWN_LOAD(cc->owned_peak) + 1, memory_order_release);
     goto class_counted;
 bytes_peak:;
     uint64_t deficit = -RTA__OWN_LOAD(c->bytes_headroom);
