@@ -286,8 +286,10 @@ static inline __attribute__((always_inline)) void free_fast(rta_heap *h, void *p
     RTA__DEC_OR_GOTO(s->used, emptied_or_was_full);
     return;
 emptied_or_was_full:
-    if (s->used == 0 && s == cc->current)
-        rta__park_current(cc, s); /* a class that empties every cycle */
+    /* The current span is always listed (make_current), so here it is
+     * the one that emptied: parked (a class that empties every cycle). */
+    if (s == cc->current)
+        rta__park_current(cc, s);
     else
         rta__pool_free_slow(h, c, s, RTA__LOAD(s->cls) - 1);
     return;
