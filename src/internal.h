@@ -616,6 +616,44 @@ static inline __attribute__((always_inline)) void *rta__refill_partial(struct rt
     return rta__span_take(p);
 }
 
+static inline __attribute__((always_inline)) void rta__partial_push(struct rta__class_cache *cc,
+                                                                    struct rta__span *s)
+{
+    struct rta__span *top = cc->partial;
+    s->prev = NULL;
+    s->next = top;
+    if (top)
+        top->prev = s;
+    cc->partial = s;
+    s->on_partial = 1;
+    s->used &= ~RTA__UNLISTED;
+}
+
+/* A full span (off the lists) had a block freed by its owner, and has
+ * live blocks still.  When the current span is full too (no free block,
+ * nothing left to carve; or there is none), this one takes its place, so
+ * the next allocation pops the block just freed instead of refilling:
+ * steady churn frees into full spans and allocates again at once; the
+ * old current span, every block of it live, leaves the lists as a full
+ * span does.  Otherwise it joins the partial list. */
+static inline __attribute__((always_inline)) void rta__relist_full(struct rta__class_cache *cc,
+                                                                   struct rta__span *s)
+{
+    /* (Read anew: so the caller's test of the current span stays one
+     * compare with memory.) */
+    struct rta__span *cur = *(struct rta__span *volatile *)&cc->current;
+    /* (A parked current span may have been stolen: not ours to read.) */
+    if (!atomic_load_explicit(&cc->parked, memory_order_relaxed) && cur->free == NULL &&
+        RTA__LOAD(cur->bump) >= cur->nblocks) {
+        if (cur != &rta__no_span)
+            cur->used |= RTA__UNLISTED;
+        cc->current = s;
+        s->used &= ~RTA__UNLISTED;
+    } else {
+        rta__partial_push(cc, s);
+    }
+}
+
 /* Statistics of one allocation by the owner: its own counters only, no
  * read-modify-write; the peaks are checked here so that they are exact
  * while one thread allocates and frees its own blocks.  The class's live

@@ -25,13 +25,7 @@ struct rta__span rta__no_span;
 
 static void partial_push(struct rta__class_cache *cc, struct rta__span *s)
 {
-    s->prev = NULL;
-    s->next = cc->partial;
-    if (cc->partial)
-        cc->partial->prev = s;
-    cc->partial = s;
-    s->on_partial = 1;
-    s->used &= ~RTA__UNLISTED;
+    rta__partial_push(cc, s);
 }
 
 static void partial_unlink(struct rta__class_cache *cc, struct rta__span *s)
@@ -344,22 +338,7 @@ void rta__pool_free_slow(struct rta_heap *h, struct rta__cache *c, struct rta__s
 {
     struct rta__class_cache *cc = &c->cls[cls];
     if (rta__live(s) != 0) {
-        /* It was full.  When the current span is full too (no free
-         * block, nothing left to carve; or there is none), this one
-         * takes its place, so the next allocation pops the block just
-         * freed instead of refilling: steady churn frees into full spans
-         * and allocates again at once.  The old current span, every
-         * block of it live, leaves the lists as a full span does. */
-        struct rta__span *cur = cc->current;
-        /* (A parked current span may have been stolen: not ours to read.) */
-        if (!atomic_load_explicit(&cc->parked, memory_order_relaxed) && cur->free == NULL &&
-            RTA__LOAD(cur->bump) >= cur->nblocks) {
-            if (cur != &rta__no_span)
-                cur->used |= RTA__UNLISTED;
-            make_current(cc, s);
-        } else {
-            partial_push(cc, s);
-        }
+        rta__relist_full(cc, s);
     } else if (s == cc->current) {
         rta__park_current(cc, s);
     } else {
