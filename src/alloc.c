@@ -67,8 +67,8 @@ static __attribute__((noinline)) void *malloc_slow(rta_heap *h, size_t size)
 }
 
 /* rta_malloc's fast path found the current span's list empty. */
-static __attribute__((noinline)) void *malloc_refill(rta_heap *h, struct rta__cache *c,
-                                                     unsigned cls, size_t size)
+static __attribute__((noinline)) void *malloc_refill(rta_heap *h, size_t size,
+                                                     struct rta__cache *c, unsigned cls)
 {
     void *b = rta__pool_refill(h, c, cls);
     if (RTA__UNLIKELY(b == NULL))
@@ -94,12 +94,18 @@ RTA_API void *rta_malloc(rta_heap *h, size_t size)
     /* A parked current span must be taken back before it is touched (the
      * class emptied and fills again: one compare-and-swap, here rather
      * than in a call, since it is every call's path for one block
-     * allocated and freed). */
-    if (RTA__UNLIKELY(RTA__OWN_PARKED(cc) != NULL) &&
-        RTA__UNLIKELY(!rta__retake(cc, atomic_load_explicit(&cc->parked, memory_order_relaxed))))
-        goto refill; /* stolen: the refill sees it */
-    struct rta__span *s = cc->current;
-    void *b = s->free;
+     * allocated and freed).  It emptied, so it has a free block. */
+    struct rta__span *s;
+    void *b;
+    if (RTA__UNLIKELY(RTA__OWN_PARKED(cc) != NULL)) {
+        s = atomic_load_explicit(&cc->parked, memory_order_relaxed);
+        if (RTA__UNLIKELY(!rta__retake(cc, s)))
+            goto refill; /* stolen: the refill sees it */
+        b = s->free;
+        goto pop;
+    }
+    s = cc->current;
+    b = s->free;
 #if defined(__x86_64__)
     /* The block in the return register from the start: no copy at the
      * end (gcc picks another otherwise). */
@@ -107,6 +113,7 @@ RTA_API void *rta_malloc(rta_heap *h, size_t size)
 #endif
     if (RTA__UNLIKELY(b == NULL))
         goto refill;
+pop:
     s->free = *(void **)b;
     s->used++;
     rta__count_alloc(c, cc);
@@ -119,7 +126,8 @@ refill:
             return b;
         }
     }
-    return malloc_refill(h, c, (unsigned)(cc - c->cls), size);
+    /* (size second: where rta_malloc has it, so it stays there.) */
+    return malloc_refill(h, size, c, (unsigned)(cc - c->cls));
 }
 
 RTA_API void *rta_calloc(rta_heap *h, size_t n, size_t size)

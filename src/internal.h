@@ -613,7 +613,10 @@ static inline __attribute__((always_inline)) void *rta__refill_partial(struct rt
     p->next = NULL;
     p->on_partial = 0;
     cc->current = p;
-    return rta__span_take(p);
+    void *b = p->free; /* not NULL: tested above */
+    p->free = *(void **)b;
+    p->used++;
+    return b;
 }
 
 static inline __attribute__((always_inline)) void rta__partial_push(struct rta__class_cache *cc,
