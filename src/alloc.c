@@ -87,7 +87,8 @@ RTA_API void *rta_malloc(rta_heap *h, size_t size)
     if (RTA__UNLIKELY(h == NULL || size > h->fast_max || rta__tls_last.serial != h->serial))
         return malloc_slow(h, size);
     struct rta__cache *c = rta__tls_last.cache;
-    struct rta__class_cache *cc = &c->cls[rta__small_class[(size + 15) >> 4]];
+    struct rta__class_cache *cc =
+        (struct rta__class_cache *)((char *)c + h->small_cc[(size + 15) >> 4]);
     /* From here the class is known by its cache only (the cold paths
      * compute its number back), so gcc keeps no copy of it. */
     __asm__("" : "+r"(cc));

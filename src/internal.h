@@ -77,6 +77,7 @@ void rta__test_yield(void);
 #define RTA__RECLAIM_BUDGET 64 /* collections a failing refill may make */
 #define RTA__NO_OWNER UINT32_MAX
 #define RTA__GRANULE_SHIFT 4 /* 16-byte granules for the debug bitmap */
+#define RTA__SMALL_MAX 4096u /* sizes up to this: classes from a table (sizeclass.c) */
 
 /* Relaxed counters written by one thread and read by any: a load and a
  * store, never a read-modify-write, so the owner pays no lock prefix. */
@@ -317,6 +318,11 @@ struct rta_heap {
     unsigned n_classes;
     size_t max_block;
     size_t fast_max; /* min(max_block, RTA__SMALL_MAX): rta_malloc's fast path */
+    /* Up to fast_max, by (size + 15) >> 4: the offset of the size's class
+     * cache in a thread cache (offsetof cls + class * 128), so rta_malloc
+     * finds it with one load from the heap it has in hand (a shared
+     * table needs its address loaded and a shift). */
+    uint16_t small_cc[RTA__SMALL_MAX / 16 + 1];
     uint32_t class_size[RTA_MAX_CLASSES];
     uint32_t class_blocks[RTA_MAX_CLASSES];   /* per span */
     uint64_t class_divmagic[RTA_MAX_CLASSES]; /* see sizeclass.c */
@@ -369,7 +375,6 @@ static inline unsigned rta__size_to_class(size_t size)
 }
 /* The same for sizes up to RTA__SMALL_MAX as one table load:
  * rta__small_class[(size + 15) >> 4] (sizeclass.c). */
-#define RTA__SMALL_MAX 4096u
 extern const uint8_t rta__small_class[RTA__SMALL_MAX / 16 + 1] RTA__HIDDEN;
 static inline __attribute__((always_inline)) unsigned rta__size_to_class_fast(size_t size)
 {
