@@ -696,11 +696,13 @@ bytes_peak:;
  * both never counts one too many. */
 static inline __attribute__((always_inline)) void rta__count_free(struct rta__class_cache *cc)
 {
-    RTA__ADD(cc->headroom, 1);
-#if !defined(__x86_64__) || defined(RTA__TSAN)
-    atomic_thread_fence(memory_order_release);
-#endif
+#if defined(__x86_64__) && !defined(RTA__TSAN)
+    RTA__ADD(cc->headroom, 1); /* x86-64: stores are seen in order */
     RTA__ADD(cc->frees, 1);
+#else
+    RTA__BUMP(cc->headroom, 1);
+    atomic_store_explicit(&cc->frees, RTA__LOAD(cc->frees) + 1, memory_order_release);
+#endif
 }
 
 static inline __attribute__((always_inline)) void *
