@@ -307,8 +307,8 @@ emptied_or_was_full:
      * the one that emptied: parked (a class that empties every cycle). */
     if (s == cc->current)
         rta__park_current(cc, s);
-    else if ((int32_t)s->used < 0 && rta__live(s) != 0)
-        rta__relist_full(cc, s); /* steady churn: inline, no call */
+    else if (s->used > RTA__UNLISTED) /* was full, has live blocks still */
+        rta__relist_full(cc, s);       /* steady churn: inline, no call */
     else
         rta__pool_free_slow(h, c, s, RTA__LOAD(s->cls) - 1);
     return;

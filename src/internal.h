@@ -197,12 +197,15 @@ struct rta__span {
     _Atomic(void *) remote_tail; /* first block pushed since last empty */
     _Atomic(struct rta__span *) pending_next;
     _Atomic uint32_t reserve_next; /* reserve free-stack link: index + 1 */
-    /* The class cache that parked the span, while it is parked: empty,
-     * kept by its cache for a cheap re-take, but free for any thread to
-     * steal (see pool.c); NULL otherwise. */
-    _Atomic(struct rta__class_cache *) park;
-    struct rta__span *prev, *next; /* the cache's partial list (owner) */
-    uint32_t on_partial;
+    /* The address of the class cache that parked the span, while it is
+     * parked: empty, kept by its cache for a cheap re-take, but free for
+     * any thread to steal (see pool.c).  Otherwise 0, or the span's own
+     * address (which names no class cache) once its owner took it back:
+     * the value the re-take has in a register. */
+    _Atomic uintptr_t park;
+    /* The cache's partial list (owner): a span is on it when it is
+     * listed and not the current span. */
+    struct rta__span *prev, *next;
 } __attribute__((aligned(RTA__CACHELINE)));
 _Static_assert(sizeof(struct rta__span) == 2 * RTA__CACHELINE, "span: two cache lines");
 
@@ -216,9 +219,11 @@ static inline uint32_t rta__live(const struct rta__span *s)
     return s->used & ~RTA__UNLISTED;
 }
 
-/* The current span of a class that has none: no free block, nothing to
- * carve, so taking from it fails into the refill without a NULL test on
- * the fast path.  Never written. */
+/* The current span of a class that has none: no free block, so taking
+ * from it fails into the refill without a NULL test on the fast path.
+ * Its nblocks is 1 and bump 0, so it never looks used up (the inline
+ * refill and relist_full then leave it alone; rta__pool_refill never
+ * carves it).  Never written. */
 extern struct rta__span rta__no_span RTA__HIDDEN;
 
 /* ---- thread caches ---- */
@@ -567,9 +572,9 @@ void rta__unpark_lost(struct rta__class_cache *cc, struct rta__span *s) RTA__HID
 static inline __attribute__((always_inline)) int rta__retake(struct rta__class_cache *cc,
                                                              struct rta__span *s)
 {
-    struct rta__class_cache *expect = cc;
+    uintptr_t expect = (uintptr_t)cc;
     if (RTA__UNLIKELY(!atomic_compare_exchange_strong_explicit(
-            &s->park, &expect, NULL, memory_order_acquire, memory_order_relaxed)))
+            &s->park, &expect, (uintptr_t)s, memory_order_acquire, memory_order_relaxed)))
         return 0;
     atomic_store_explicit(&cc->parked, NULL, memory_order_relaxed);
     return 1;
@@ -602,23 +607,23 @@ static inline __attribute__((always_inline)) void *rta__span_take(struct rta__sp
 /* The refill of steady churn, inline in rta_malloc's cold path (no call,
  * no saved registers): the current span is used up (nothing free,
  * nothing left to carve) and the partial list has a span, which becomes
- * current and gives its first free block.  NULL, touching nothing, in
- * any other case (rta__pool_refill's).  Not for a parked class. */
+ * current and gives its first free block (a span joins the partial list
+ * only with one, and only the current span is popped).  NULL, touching
+ * nothing, in any other case (rta__pool_refill's).  Not for a parked
+ * class. */
 static inline __attribute__((always_inline)) void *rta__refill_partial(struct rta__class_cache *cc)
 {
     struct rta__span *s = cc->current, *p = cc->partial;
-    if (p == NULL || p->free == NULL || RTA__LOAD(s->bump) < s->nblocks)
+    if (p == NULL || RTA__LOAD(s->bump) < s->nblocks) /* (so never rta__no_span) */
         return NULL;
-    if (s != &rta__no_span)
-        s->used |= RTA__UNLISTED; /* full: off the lists until a free */
+    s->used |= RTA__UNLISTED; /* full: off the lists until a free */
     struct rta__span *next = p->next;
     cc->partial = next;
     if (next)
         next->prev = NULL;
-    p->next = NULL;
-    p->on_partial = 0;
+    /* (p->next is left stale: only spans on the list are read by it.) */
     cc->current = p;
-    void *b = p->free; /* not NULL: tested above */
+    void *b = p->free;
     p->free = *(void **)b;
     p->used++;
     return b;
@@ -633,13 +638,12 @@ static inline __attribute__((always_inline)) void rta__partial_push(struct rta__
     if (top)
         top->prev = s;
     cc->partial = s;
-    s->on_partial = 1;
     s->used &= ~RTA__UNLISTED;
 }
 
 /* A full span (off the lists) had a block freed by its owner, and has
  * live blocks still.  When the current span is full too (no free block,
- * nothing left to carve; or there is none), this one takes its place, so
+ * nothing left to carve), this one takes its place, so
  * the next allocation pops the block just freed instead of refilling:
  * steady churn frees into full spans and allocates again at once; the
  * old current span, every block of it live, leaves the lists as a full
@@ -653,8 +657,7 @@ static inline __attribute__((always_inline)) void rta__relist_full(struct rta__c
     /* (A parked current span may have been stolen: not ours to read.) */
     if (!atomic_load_explicit(&cc->parked, memory_order_relaxed) && cur->free == NULL &&
         RTA__LOAD(cur->bump) >= cur->nblocks) {
-        if (cur != &rta__no_span)
-            cur->used |= RTA__UNLISTED;
+        cur->used |= RTA__UNLISTED; /* (never rta__no_span: not used up) */
         cc->current = s;
         s->used &= ~RTA__UNLISTED;
     } else {
@@ -743,7 +746,7 @@ emptied_or_was_full:
 static inline __attribute__((always_inline)) void rta__park_current(struct rta__class_cache *cc,
                                                                     struct rta__span *s)
 {
-    atomic_store_explicit(&s->park, cc, memory_order_release);
+    atomic_store_explicit(&s->park, (uintptr_t)cc, memory_order_release);
     atomic_store_explicit(&cc->parked, s, memory_order_release);
 }
 

@@ -21,7 +21,7 @@
 
 #define RTA__CARVE_BATCH 16 /* never-used blocks linked per refill, at most */
 
-struct rta__span rta__no_span;
+struct rta__span rta__no_span = {.nblocks = 1};
 
 static void partial_push(struct rta__class_cache *cc, struct rta__span *s)
 {
@@ -37,7 +37,6 @@ static void partial_unlink(struct rta__class_cache *cc, struct rta__span *s)
     if (s->next)
         s->next->prev = s->prev;
     s->prev = s->next = NULL;
-    s->on_partial = 0;
     s->used |= RTA__UNLISTED;
 }
 
@@ -48,7 +47,7 @@ static void unlist_empty(struct rta__class_cache *cc, struct rta__span *s)
     if (s == cc->current) {
         cc->current = &rta__no_span;
         s->used |= RTA__UNLISTED;
-    } else if (s->on_partial) {
+    } else if (rta__listed(s)) { /* listed, not current: on the partial list */
         partial_unlink(cc, s);
     }
 }
@@ -67,7 +66,6 @@ static void span_init(struct rta_heap *h, struct rta__cache *c, struct rta__span
     RTA__STORE(s->carved, 0);
     s->nblocks = h->class_blocks[cls];
     s->used = RTA__UNLISTED;
-    s->on_partial = 0;
     s->free = NULL;
     s->divmagic = h->class_divmagic[cls];
     s->size = h->class_size[cls];
@@ -129,9 +127,9 @@ static int steal_parked(struct rta_heap *h)
         for (unsigned k = 0; k < h->n_classes; k++) {
             struct rta__class_cache *cc = &c->cls[k];
             struct rta__span *s = atomic_load_explicit(&cc->parked, memory_order_acquire);
-            struct rta__class_cache *expect = cc;
+            uintptr_t expect = (uintptr_t)cc;
             if (!s || !atomic_compare_exchange_strong_explicit(
-                          &s->park, &expect, NULL, memory_order_acquire, memory_order_relaxed))
+                          &s->park, &expect, 0, memory_order_acquire, memory_order_relaxed))
                 continue;
             RTA__STORE(s->stamp, 0);
             RTA__STORE(s->owner, RTA__NO_OWNER);
@@ -183,8 +181,8 @@ static int reclaim_cache(struct rta_heap *h, struct rta__cache *c, unsigned *bud
                 span_release(h, cc, s);
                 return 1;
             }
-            if (!rta__listed(s))
-                partial_push(cc, s);
+            if (!rta__listed(s) && s->free)
+                partial_push(cc, s); /* a partial span has a free block */
         }
     }
     return 0;
@@ -262,14 +260,14 @@ static void *take_own(struct rta_heap *h, struct rta__class_cache *cc, unsigned 
     }
     s = rta__remote_collect(h, cc, cls);
     if (s) {
-        if (s->on_partial)
+        if (rta__listed(s) && s != cc->current) /* on the partial list */
             partial_unlink(cc, s);
         void *b = take_or_carve(h, s, cls);
         if (b) {
             make_current(cc, s);
             return b;
         }
-        if (!rta__listed(s))
+        if (!rta__listed(s) && s->free)
             partial_push(cc, s); /* cannot happen: it had remote frees */
     }
     return NULL;
@@ -302,8 +300,7 @@ void *rta__pool_refill(struct rta_heap *h, struct rta__cache *c, unsigned cls)
         if (s->next)
             s->next->prev = NULL;
         s->next = NULL;
-        s->on_partial = 0;
-        cc->current = s;
+            cc->current = s;
         return take_or_carve(h, s, cls);
     }
     void *b = take_own(h, cc, cls);
