@@ -67,8 +67,8 @@ static __attribute__((noinline)) void *malloc_slow(rta_heap *h, size_t size)
 }
 
 /* rta_malloc's fast path found the current span's list empty. */
-static __attribute__((noinline)) void *malloc_refill(rta_heap *h, size_t size,
-                                                     struct rta__cache *c, unsigned cls)
+static __attribute__((noinline)) void *malloc_refill(rta_heap *h, size_t size, struct rta__cache *c,
+                                                     unsigned cls)
 {
     void *b = rta__pool_refill(h, c, cls);
     if (RTA__UNLIKELY(b == NULL))
@@ -308,7 +308,7 @@ emptied_or_was_full:
     if (s == cc->current)
         rta__park_current(cc, s);
     else if (s->used > RTA__UNLISTED) /* was full, has live blocks still */
-        rta__relist_full(cc, s);       /* steady churn: inline, no call */
+        rta__relist_full(cc, s);      /* steady churn: inline, no call */
     else
         rta__pool_free_slow(h, c, s, RTA__LOAD(s->cls) - 1);
     return;

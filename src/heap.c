@@ -148,8 +148,8 @@ static void init_heap(struct rta_heap *h, const rta_config *cfg, const struct la
         unsigned k = rta__small_class[i];
         if (k >= l->n_classes)
             k = 0; /* above fast_max: never read */
-        h->small_cc[i] = (uint16_t)(offsetof(struct rta__cache, cls) +
-                                    k * sizeof(struct rta__class_cache));
+        h->small_cc[i] =
+            (uint16_t)(offsetof(struct rta__cache, cls) + k * sizeof(struct rta__class_cache));
     }
     for (unsigned c = 0; c < l->n_classes; c++) {
         size_t size = rta__class_to_size(c);

@@ -300,7 +300,7 @@ void *rta__pool_refill(struct rta_heap *h, struct rta__cache *c, unsigned cls)
         if (s->next)
             s->next->prev = NULL;
         s->next = NULL;
-            cc->current = s;
+        cc->current = s;
         return take_or_carve(h, s, cls);
     }
     void *b = take_own(h, cc, cls);
