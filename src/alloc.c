@@ -67,28 +67,13 @@ static __attribute__((noinline)) void *malloc_slow(rta_heap *h, size_t size)
 }
 
 /* rta_malloc's fast path found the current span's list empty. */
-static __attribute__((noinline)) void *malloc_refill(rta_heap *h, struct rta__cache *c,
-                                                     unsigned cls, size_t size)
+static __attribute__((noinline)) void *malloc_refill(rta_heap *h, size_t size, struct rta__cache *c,
+                                                     unsigned cls)
 {
     void *b = rta__pool_refill(h, c, cls);
     if (RTA__UNLIKELY(b == NULL))
         return miss(h, 16, size);
-    rta__count_alloc(h, c, &c->cls[cls], cls);
-    return b;
-}
-
-/* rta_malloc's fast path found the class's current span parked (the
- * class emptied and fills again): take it back, then pop. */
-static __attribute__((noinline)) void *malloc_unpark(rta_heap *h, struct rta__cache *c,
-                                                     unsigned cls, size_t size)
-{
-    struct rta__class_cache *cc = &c->cls[cls];
-    if (RTA__UNLIKELY(!rta__unpark(cc)))
-        return malloc_refill(h, c, cls, size);
-    void *b = rta__span_take(cc->current);
-    if (RTA__UNLIKELY(b == NULL))
-        return malloc_refill(h, c, cls, size);
-    rta__count_alloc(h, c, cc, cls);
+    rta__count_alloc(c, &c->cls[cls]);
     return b;
 }
 
@@ -101,20 +86,49 @@ RTA_API void *rta_malloc(rta_heap *h, size_t size)
 {
     if (RTA__UNLIKELY(h == NULL || size > h->fast_max || rta__tls_last.serial != h->serial))
         return malloc_slow(h, size);
-    size_t cls = rta__small_class[(size + 15) >> 4];
     struct rta__cache *c = rta__tls_last.cache;
-    /* One base register for the class's cache (gcc otherwise keeps two). */
     struct rta__class_cache *cc =
-        (struct rta__class_cache *)((char *)c->cls + cls * sizeof(struct rta__class_cache));
+        (struct rta__class_cache *)((char *)c + h->small_cc[(size + 15) >> 4]);
+    /* From here the class is known by its cache only (the cold paths
+     * compute its number back), so gcc keeps no copy of it. */
     __asm__("" : "+r"(cc));
-    /* A parked current span must be taken back before it is touched. */
-    if (RTA__UNLIKELY(RTA__OWN_PARKED(cc) != NULL))
-        return malloc_unpark(h, c, (unsigned)cls, size);
-    void *b = rta__span_take(cc->current);
+    /* A parked current span must be taken back before it is touched (the
+     * class emptied and fills again: one compare-and-swap, here rather
+     * than in a call, since it is every call's path for one block
+     * allocated and freed).  It emptied, so it has a free block. */
+    struct rta__span *s;
+    void *b;
+    if (RTA__UNLIKELY(RTA__OWN_PARKED(cc) != NULL)) {
+        s = atomic_load_explicit(&cc->parked, memory_order_relaxed);
+        if (RTA__UNLIKELY(!rta__retake(cc, s)))
+            goto refill; /* stolen: the refill sees it */
+        b = s->free;
+        goto pop;
+    }
+    s = cc->current;
+    b = s->free;
+#if defined(__x86_64__)
+    /* The block in the return register from the start: no copy at the
+     * end (gcc picks another otherwise). */
+    __asm__("" : "+a"(b));
+#endif
     if (RTA__UNLIKELY(b == NULL))
-        return malloc_refill(h, c, (unsigned)cls, size);
-    rta__count_alloc(h, c, cc, cls);
+        goto refill;
+pop:
+    s->free = *(void **)b;
+    s->used++;
+    rta__count_alloc(c, cc);
     return b;
+refill:
+    if (!RTA__OWN_PARKED(cc)) {
+        b = rta__refill_partial(cc);
+        if (b) {
+            rta__count_alloc(c, cc);
+            return b;
+        }
+    }
+    /* (size second: where rta_malloc has it, so it stays there.) */
+    return malloc_refill(h, size, c, (unsigned)(cc - c->cls));
 }
 
 RTA_API void *rta_calloc(rta_heap *h, size_t n, size_t size)
@@ -243,7 +257,7 @@ static __attribute__((noinline)) void free_block(rta_heap *h, void *p, size_t si
     if (RTA__UNLIKELY(rta__profiling(h)))
         rta__profile_free(h, (unsigned)cls);
     if (c) {
-        RTA__BUMP(c->cls[cls].frees, 1);
+        rta__count_free(&c->cls[cls]);
         RTA__BUMP(c->remote_frees, 1);
     } else {
         atomic_fetch_add_explicit(&h->class_orphan_frees[cls], 1, memory_order_relaxed);
@@ -263,30 +277,40 @@ static inline __attribute__((always_inline)) void free_fast(rta_heap *h, void *p
         return;
     /* Wraps below the pool; NULL is outside it too (free_block says so). */
     size_t off = (size_t)((char *)p - h->pool_base);
-    if (RTA__UNLIKELY(off >= h->pool_size || rta__tls_last.serial != h->serial))
+    if (RTA__UNLIKELY(off >= h->pool_size))
         goto slow;
     struct rta__span *s = &h->spans[off >> h->span_shift];
+    /* The span's stamp names the cache holding it and its heap, unique
+     * for the life of the process; only the thread holding that cache
+     * has it in its rta__tls_last (a debug heap never is there), and the
+     * stamp changes before the span leaves the cache: a match means the
+     * span serves a class of this thread's cache in this heap. */
+    if (RTA__UNLIKELY(RTA__LOAD(s->stamp) != rta__tls_last.stamp))
+        goto slow;
     struct rta__cache *c = rta__tls_last.cache;
-    /* Only this thread sets its own index as a span's owner, and it sets
-     * another value before the span leaves its cache: a match means the
-     * span serves a class of this cache. */
-    if (RTA__UNLIKELY(RTA__LOAD(s->owner) != c->index))
-        goto slow;
     uint32_t in_span = (uint32_t)(off & h->span_mask);
-    if (RTA__UNLIKELY(!rta__divisible(in_span, s->divmagic) || in_span >= RTA__LOAD(s->carved)))
+    /* carved: this thread is the span's only writer, so a plain read. */
+    if (RTA__UNLIKELY(in_span >= RTA__OWN_LOAD32(s->carved)))
         goto slow;
+    RTA__INDIVISIBLE_GOTO(in_span, s->divmagic, slow); /* an interior pointer */
     /* rta__pool_free_local, with the class's figures from the span. */
     struct rta__class_cache *cc = s->cc;
     *(void **)p = s->free;
     s->free = p;
-    RTA__ADD(cc->frees, 1);
-    RTA__ADD(c->owned_live_bytes, s->neg_size);
-    if (RTA__UNLIKELY(--s->used == 0 || !s->listed)) {
-        if (s->used == 0 && s == cc->current)
-            rta__park_current(cc, s); /* a class that empties every cycle */
-        else
-            rta__pool_free_slow(h, c, s, RTA__LOAD(s->cls) - 1);
-    }
+    rta__count_free(cc);
+    RTA__ADD(c->bytes_headroom, s->size);
+    /* Zero: the span emptied; negative: it was full (RTA__UNLISTED). */
+    RTA__DEC_OR_GOTO(s->used, emptied_or_was_full);
+    return;
+emptied_or_was_full:
+    /* The current span is always listed (make_current), so here it is
+     * the one that emptied: parked (a class that empties every cycle). */
+    if (s == cc->current)
+        rta__park_current(cc, s);
+    else if (s->used > RTA__UNLISTED) /* was full, has live blocks still */
+        rta__relist_full(cc, s);      /* steady churn: inline, no call */
+    else
+        rta__pool_free_slow(h, c, s, RTA__LOAD(s->cls) - 1);
     return;
 slow:
     free_block(h, p, sized);

@@ -144,6 +144,13 @@ static void init_heap(struct rta_heap *h, const rta_config *cfg, const struct la
     h->n_classes = l->n_classes;
     h->max_block = cfg->max_block;
     h->fast_max = cfg->max_block < RTA__SMALL_MAX ? cfg->max_block : RTA__SMALL_MAX;
+    for (size_t i = 0; i <= RTA__SMALL_MAX / 16; i++) {
+        unsigned k = rta__small_class[i];
+        if (k >= l->n_classes)
+            k = 0; /* above fast_max: never read */
+        h->small_cc[i] =
+            (uint16_t)(offsetof(struct rta__cache, cls) + k * sizeof(struct rta__class_cache));
+    }
     for (unsigned c = 0; c < l->n_classes; c++) {
         size_t size = rta__class_to_size(c);
         h->class_size[c] = (uint32_t)size;
@@ -158,7 +165,7 @@ static void init_heap(struct rta_heap *h, const rta_config *cfg, const struct la
         c->index = i;
         for (unsigned k = 0; k < l->n_classes; k++) {
             c->cls[k].current = &rta__no_span;
-            c->cls[k].park_token = rta__park_token(c, k);
+            c->cls[k].size = h->class_size[k];
         }
     }
     if (cfg->flags & RTA_FALLBACK_SYSTEM)

@@ -77,6 +77,7 @@ void rta__test_yield(void);
 #define RTA__RECLAIM_BUDGET 64 /* collections a failing refill may make */
 #define RTA__NO_OWNER UINT32_MAX
 #define RTA__GRANULE_SHIFT 4 /* 16-byte granules for the debug bitmap */
+#define RTA__SMALL_MAX 4096u /* sizes up to this: classes from a table (sizeclass.c) */
 
 /* Relaxed counters written by one thread and read by any: a load and a
  * store, never a read-modify-write, so the owner pays no lock prefix. */
@@ -95,16 +96,63 @@ void rta__test_yield(void);
 #endif
 #endif
 #if defined(__x86_64__) && !defined(RTA__TSAN)
-#define RTA__ADD(x, d) __asm__("addq %1, %0" : "+m"(*(uint64_t *)&(x)) : "er"((uint64_t)(d)))
+/* volatile: two of these keep their order (see rta__count_free). */
+#define RTA__ADD(x, d)                                                                             \
+    __asm__ volatile("addq %1, %0" : "+m"(*(uint64_t *)&(x)) : "er"((uint64_t)(d)))
+/* x -= d, then a jump to `label` when x went below zero (as a signed
+ * count): one subtract to memory and one branch, the headroom test of
+ * rta__count_alloc. */
+#define RTA__SUB_OR_GOTO(x, d, label)                                                              \
+    __asm__ volatile goto("subq %1, %0\n\tjs %l[" #label "]"                                       \
+                          : "+m"(*(uint64_t *)&(x))                                                \
+                          : "er"((uint64_t)(d))                                                    \
+                          : "cc"                                                                   \
+                          : label)
+/* --x on an owner-only 32-bit field, then a jump to `label` when x is
+ * zero or negative (signed): one subtract to memory and one branch
+ * (gcc keeps the value in a register and tests it apart otherwise). */
+#define RTA__DEC_OR_GOTO(x, label)                                                                 \
+    __asm__ volatile goto("subl $1, %0\n\tjle %l[" #label "]" : "+m"(x) : : "cc" : label)
+/* Jump to `label` unless the 32-bit n is a multiple of the divisor of
+ * `magic` (rta__divisible), with magic read from memory by both
+ * instructions (gcc otherwise loads it into a register first). */
+#define RTA__INDIVISIBLE_GOTO(n, magic, label)                                                     \
+    do {                                                                                           \
+        uint64_t n_ = (uint32_t)(n);                                                               \
+        __asm__ volatile goto("imulq %1, %0\n\tcmpq %1, %0\n\tjae %l[" #label "]"                  \
+                              : "+r"(n_)                                                           \
+                              : "m"(magic)                                                         \
+                              : "cc"                                                               \
+                              : label);                                                            \
+    } while (0)
 /* The writer's own read of such a counter races with no write, and its
  * store is one aligned 8-byte move: plain accesses, which the compiler
  * can address directly (C11 atomics make it compute each address). */
 #define RTA__OWN_LOAD(x) (*(const uint64_t *)&(x))
+#define RTA__OWN_LOAD32(x) (*(const uint32_t *)&(x))
 #define RTA__OWN_PARKED(cc) (*(struct rta__span *const *)&(cc)->parked)
 #define RTA__OWN_STORE(x, v) (*(volatile uint64_t *)&(x) = (v))
 #else
 #define RTA__ADD(x, d) RTA__BUMP(x, (uint64_t)(d))
+#define RTA__SUB_OR_GOTO(x, d, label)                                                              \
+    do {                                                                                           \
+        uint64_t v_ = RTA__LOAD(x) - (uint64_t)(d);                                                \
+        RTA__STORE(x, v_);                                                                         \
+        if (RTA__UNLIKELY((int64_t)v_ < 0))                                                        \
+            goto label;                                                                            \
+    } while (0)
+#define RTA__DEC_OR_GOTO(x, label)                                                                 \
+    do {                                                                                           \
+        if ((int32_t)--(x) <= 0)                                                                   \
+            goto label;                                                                            \
+    } while (0)
+#define RTA__INDIVISIBLE_GOTO(n, magic, label)                                                     \
+    do {                                                                                           \
+        if (RTA__UNLIKELY(!rta__divisible((n), (magic))))                                          \
+            goto label;                                                                            \
+    } while (0)
 #define RTA__OWN_LOAD(x) RTA__LOAD(x)
+#define RTA__OWN_LOAD32(x) RTA__LOAD(x)
 #define RTA__OWN_PARKED(cc) atomic_load_explicit(&(cc)->parked, memory_order_relaxed)
 #define RTA__OWN_STORE(x, v) RTA__STORE(x, v)
 #endif
@@ -128,53 +176,78 @@ struct rta__span {
     _Atomic uint32_t bump;   /* blocks carved so far */
     _Atomic uint32_t carved; /* bytes carved so far (bump * class size) */
     uint32_t nblocks;        /* blocks that fit in the span */
-    /* Owner only. */
-    uint32_t used;   /* carved and not yet seen free by the owner */
-    uint32_t listed; /* the cache's current span or on its partial list */
-    uint32_t on_partial;
+    /* Owner only.  The blocks carved and not yet seen free by the owner,
+     * plus RTA__UNLISTED while the span is neither the cache's current
+     * span nor on its partial list (it was full): so the owner's free
+     * tells a span that empties or was full from any other with one
+     * signed test (rta__pool_free_local). */
+    uint32_t used;
+    /* rta__cache_stamp of the owning cache, 0 outside a cache: the free
+     * fast path's ownership test, one compare with the thread's own
+     * (rta__tls_last.stamp), unique for the life of the process. */
+    _Atomic uint64_t stamp;
     void *free; /* owner's free list, linked through the blocks */
     /* Copies of the class's figures for the free fast path (set with the
      * class, read only by the owner). */
     uint64_t divmagic;           /* h->class_divmagic[cls] */
-    uint64_t neg_size;           /* -(uint64_t)h->class_size[cls] */
+    uint64_t size;               /* h->class_size[cls] */
     struct rta__class_cache *cc; /* the owner's cache of the class */
     /* Remote frees: low 32 bits head block index + 1, high 32 bits count. */
     _Atomic uint64_t remote __attribute__((aligned(RTA__CACHELINE)));
     _Atomic(void *) remote_tail; /* first block pushed since last empty */
     _Atomic(struct rta__span *) pending_next;
     _Atomic uint32_t reserve_next; /* reserve free-stack link: index + 1 */
-    /* Non-zero while the span is parked: empty, kept by its cache for a
-     * cheap re-take, but free for any thread to steal (see pool.c). */
-    _Atomic uint32_t park;
-    struct rta__span *prev, *next; /* the cache's partial list (owner) */
+    /* The address of the class cache that parked the span, while it is
+     * parked: empty, kept by its cache for a cheap re-take, but free for
+     * any thread to steal (see pool.c).  Otherwise 0, or the span's own
+     * address (which names no class cache) once its owner took it back:
+     * the value the re-take has in a register. */
+    _Atomic uintptr_t park;
+    /* The cache's partial list (owner): a span is on it when it is
+     * listed and not the current span. */
+    struct rta__span *prev, *next;
 } __attribute__((aligned(RTA__CACHELINE)));
 _Static_assert(sizeof(struct rta__span) == 2 * RTA__CACHELINE, "span: two cache lines");
 
-/* The current span of a class that has none: no free block, nothing to
- * carve, so taking from it fails into the refill without a NULL test on
- * the fast path.  Never written. */
+#define RTA__UNLISTED 0x80000000u
+static inline int rta__listed(const struct rta__span *s)
+{
+    return !(s->used & RTA__UNLISTED);
+}
+static inline uint32_t rta__live(const struct rta__span *s)
+{
+    return s->used & ~RTA__UNLISTED;
+}
+
+/* The current span of a class that has none: no free block, so taking
+ * from it fails into the refill without a NULL test on the fast path.
+ * Its nblocks is 1 and bump 0, so it never looks used up (the inline
+ * refill and relist_full then leave it alone; rta__pool_refill never
+ * carves it).  Never written. */
 extern struct rta__span rta__no_span RTA__HIDDEN;
 
 /* ---- thread caches ---- */
 struct rta__class_cache {
     /* The fast paths' fields first. */
     struct rta__span *current; /* &rta__no_span when there is none */
-    /* Owner-written statistics (single writer: see RTA__ADD). */
-    _Atomic uint64_t allocs;
+    /* Owner-written statistics (single writer: see RTA__ADD).  The
+     * allocations are not counted as such: they are frees + owned_peak -
+     * headroom (stats.c), so that an allocation writes one counter. */
+    _Atomic uint64_t headroom;           /* owned_peak - (allocs - frees), signed */
     _Atomic uint64_t frees;              /* frees this thread made, local or remote */
     _Atomic uint64_t owned_peak;         /* highest allocs - frees seen by an allocation */
     struct rta__span *partial;           /* spans with free blocks, not current */
     struct rta__span *pending_private;   /* taken from `pending`, not yet collected */
     _Atomic(struct rta__span *) pending; /* spans with remote frees (MPSC) */
     _Atomic(struct rta__span *) parked;  /* the current span, parked empty */
-    _Atomic uint32_t spans;              /* spans held (not parked) */
+    _Atomic uint32_t spans;              /* spans held, parked one included
+                                            (readers subtract it) */
     /* Set once another thread freed into this cache's spans: from then on
      * allocs - frees counts those frees as live, and owned_peak is no
      * longer a lower bound of the true peak. */
     _Atomic uint32_t remote_seen;
-    uint32_t park_token; /* rta__park_token of this cache and class */
+    uint64_t size; /* the class's block size (h->class_size), for the fast paths */
     /* To 128 bytes: the fast paths find a class's cache with one shift. */
-    uint32_t pad32_;
     uint64_t pad_[6];
 };
 _Static_assert(sizeof(struct rta__class_cache) == 128, "class cache: 128 bytes");
@@ -183,7 +256,9 @@ struct rta__cache {
     _Atomic uint32_t claimed; /* 0 free, 1 held by a thread, 2 borrowed by a reclaim pass */
     uint32_t index;
     _Atomic uint64_t remote_frees; /* frees this thread made of others' blocks */
-    _Atomic uint64_t owned_live_bytes;
+    /* owned_peak_bytes - the bytes of this thread's blocks live now,
+     * signed (only the peak is read by others). */
+    _Atomic uint64_t bytes_headroom;
     _Atomic uint64_t owned_peak_bytes;
     _Atomic uint32_t remote_seen;  /* any class's remote_seen */
     struct rta__class_cache cls[]; /* n_classes */
@@ -248,6 +323,11 @@ struct rta_heap {
     unsigned n_classes;
     size_t max_block;
     size_t fast_max; /* min(max_block, RTA__SMALL_MAX): rta_malloc's fast path */
+    /* Up to fast_max, by (size + 15) >> 4: the offset of the size's class
+     * cache in a thread cache (offsetof cls + class * 128), so rta_malloc
+     * finds it with one load from the heap it has in hand (a shared
+     * table needs its address loaded and a shift). */
+    uint16_t small_cc[RTA__SMALL_MAX / 16 + 1];
     uint32_t class_size[RTA_MAX_CLASSES];
     uint32_t class_blocks[RTA_MAX_CLASSES];   /* per span */
     uint64_t class_divmagic[RTA_MAX_CLASSES]; /* see sizeclass.c */
@@ -308,7 +388,6 @@ static inline unsigned rta__size_to_class(size_t size)
 }
 /* The same for sizes up to RTA__SMALL_MAX as one table load:
  * rta__small_class[(size + 15) >> 4] (sizeclass.c). */
-#define RTA__SMALL_MAX 4096u
 extern const uint8_t rta__small_class[RTA__SMALL_MAX / 16 + 1] RTA__HIDDEN;
 static inline __attribute__((always_inline)) unsigned rta__size_to_class_fast(size_t size)
 {
@@ -377,7 +456,16 @@ struct rta__cache *rta__cache_find_slow(const struct rta_heap *h) RTA__HIDDEN;
 struct rta__tls_last {
     uint64_t serial;
     struct rta__cache *cache;
+    uint64_t stamp; /* rta__cache_stamp of cache; RTA__NO_STAMP without one */
 };
+/* Never a span's stamp (spans hold 0 or a cache's). */
+#define RTA__NO_STAMP UINT64_MAX
+/* A cache's stamp: its heap's serial and its index (< 2^12). */
+_Static_assert(RTA__MAX_THREADS_LIMIT <= 4096u, "cache index in 12 bits");
+static inline uint64_t rta__cache_stamp(const struct rta_heap *h, const struct rta__cache *c)
+{
+    return (h->serial << 12) | c->index;
+}
 extern __thread struct rta__tls_last rta__tls_last __attribute__((tls_model("initial-exec")))
 RTA__HIDDEN;
 
@@ -481,30 +569,36 @@ void rta__tcache_fork_child(void) RTA__HIDDEN;
 
 /* ---- the owner's fast paths (see pool.c for the algorithm) ---- */
 
-/* Parking (see pool.c): the token naming a cache and class. */
-static inline uint32_t rta__park_token(const struct rta__cache *c, unsigned cls)
-{
-    return ((c->index + 1) << 8) | (cls + 1);
-}
+/* The parked span's owner lost it to a thread that found the reserve
+ * empty (pool.c): forgets it without touching it. */
+void rta__unpark_lost(struct rta__class_cache *cc, struct rta__span *s) RTA__HIDDEN;
 
-/* Takes the class's parked current span back: returns it, the current
- * span again; or NULL when a thread stole it (the class then has no
- * current span) or none is parked. */
+/* Takes the class's parked current span back (with one uncontended
+ * compare-and-swap on the span's own word, naming this class cache):
+ * returns it, the current span again; or NULL when a thread stole it (the
+ * class then has no current span) or none is parked.  Parked, the span
+ * still counts in cc->spans (readers subtract it while cc->parked names
+ * it), so neither parking nor this touches the count. */
+static inline __attribute__((always_inline)) int rta__retake(struct rta__class_cache *cc,
+                                                             struct rta__span *s)
+{
+    uintptr_t expect = (uintptr_t)cc;
+    if (RTA__UNLIKELY(!atomic_compare_exchange_strong_explicit(
+            &s->park, &expect, (uintptr_t)s, memory_order_acquire, memory_order_relaxed)))
+        return 0;
+    atomic_store_explicit(&cc->parked, NULL, memory_order_relaxed);
+    return 1;
+}
 static inline __attribute__((always_inline)) struct rta__span *
 rta__unpark(struct rta__class_cache *cc)
 {
     struct rta__span *s = atomic_load_explicit(&cc->parked, memory_order_relaxed);
     if (!s)
         return NULL;
-    atomic_store_explicit(&cc->parked, NULL, memory_order_relaxed);
-    uint32_t token = cc->park_token;
-    if (RTA__UNLIKELY(!atomic_compare_exchange_strong_explicit(
-            &s->park, &token, 0, memory_order_acquire, memory_order_relaxed))) {
-        if (cc->current == s)
-            cc->current = &rta__no_span; /* stolen: no longer ours to touch */
+    if (RTA__UNLIKELY(!rta__retake(cc, s))) {
+        rta__unpark_lost(cc, s);
         return NULL;
     }
-    RTA__BUMP(cc->spans, 1);
     return s;
 }
 
@@ -520,27 +614,108 @@ static inline __attribute__((always_inline)) void *rta__span_take(struct rta__sp
     return b;
 }
 
+/* The refill of steady churn, inline in rta_malloc's cold path (no call,
+ * no saved registers): the current span is used up (nothing free,
+ * nothing left to carve) and the partial list has a span, which becomes
+ * current and gives its first free block (a span joins the partial list
+ * only with one, and only the current span is popped).  NULL, touching
+ * nothing, in any other case (rta__pool_refill's).  Not for a parked
+ * class. */
+static inline __attribute__((always_inline)) void *rta__refill_partial(struct rta__class_cache *cc)
+{
+    struct rta__span *s = cc->current, *p = cc->partial;
+    if (p == NULL || RTA__LOAD(s->bump) < s->nblocks) /* (so never rta__no_span) */
+        return NULL;
+    s->used |= RTA__UNLISTED; /* full: off the lists until a free */
+    struct rta__span *next = p->next;
+    cc->partial = next;
+    if (next)
+        next->prev = NULL;
+    /* (p->next is left stale: only spans on the list are read by it.) */
+    cc->current = p;
+    void *b = p->free;
+    p->free = *(void **)b;
+    p->used++;
+    return b;
+}
+
+static inline __attribute__((always_inline)) void rta__partial_push(struct rta__class_cache *cc,
+                                                                    struct rta__span *s)
+{
+    struct rta__span *top = cc->partial;
+    s->prev = NULL;
+    s->next = top;
+    if (top)
+        top->prev = s;
+    cc->partial = s;
+    s->used &= ~RTA__UNLISTED;
+}
+
+/* A full span (off the lists) had a block freed by its owner, and has
+ * live blocks still.  When the current span is full too (no free block,
+ * nothing left to carve), this one takes its place, so
+ * the next allocation pops the block just freed instead of refilling:
+ * steady churn frees into full spans and allocates again at once; the
+ * old current span, every block of it live, leaves the lists as a full
+ * span does.  Otherwise it joins the partial list. */
+static inline __attribute__((always_inline)) void rta__relist_full(struct rta__class_cache *cc,
+                                                                   struct rta__span *s)
+{
+    /* (Read anew: so the caller's test of the current span stays one
+     * compare with memory.) */
+    struct rta__span *cur = *(struct rta__span *volatile *)&cc->current;
+    /* (A parked current span may have been stolen: not ours to read.) */
+    if (!atomic_load_explicit(&cc->parked, memory_order_relaxed) && cur->free == NULL &&
+        RTA__LOAD(cur->bump) >= cur->nblocks) {
+        cur->used |= RTA__UNLISTED; /* (never rta__no_span: not used up) */
+        cc->current = s;
+        s->used &= ~RTA__UNLISTED;
+    } else {
+        rta__partial_push(cc, s);
+    }
+}
+
 /* Statistics of one allocation by the owner: its own counters only, no
  * read-modify-write; the peaks are checked here so that they are exact
  * while one thread allocates and frees its own blocks.  The class's live
  * count is allocations minus this thread's frees of the class: a lower
  * bound of the class's true live count while no other thread frees this
- * thread's blocks (when one does, remote_seen discards the peak). */
-static inline __attribute__((always_inline)) void
-rta__count_alloc(struct rta_heap *h, struct rta__cache *c, struct rta__class_cache *cc, size_t cls)
+ * thread's blocks (when one does, remote_seen discards the peak).  It is
+ * kept as the headroom below the peak, so an allocation is one subtract
+ * and one sign test per figure; a new peak, rare, takes the headroom's
+ * deficit into the peak.  The headroom is zeroed before the peak rises:
+ * a reader (stats.c, which reads the peak first) may then miss this
+ * allocation, never count one too many. */
+static inline __attribute__((always_inline)) void rta__count_alloc(struct rta__cache *c,
+                                                                   struct rta__class_cache *cc)
 {
-    uint64_t allocs = RTA__OWN_LOAD(cc->allocs) + 1;
-    RTA__OWN_STORE(cc->allocs, allocs);
-    uint64_t live = allocs - RTA__OWN_LOAD(cc->frees);
-    /* frees counts this thread's frees of other caches' blocks too, so it
-     * can exceed allocs: live then wraps, and is no peak (live <= allocs
-     * is only tested on the rare new-peak branch). */
-    if (RTA__UNLIKELY(live > RTA__OWN_LOAD(cc->owned_peak)) && live <= allocs)
-        RTA__OWN_STORE(cc->owned_peak, live);
-    uint64_t bytes = RTA__OWN_LOAD(c->owned_live_bytes) + h->class_size[cls];
-    RTA__OWN_STORE(c->owned_live_bytes, bytes);
-    if (RTA__UNLIKELY(bytes > RTA__OWN_LOAD(c->owned_peak_bytes)))
-        RTA__OWN_STORE(c->owned_peak_bytes, bytes);
+    RTA__SUB_OR_GOTO(cc->headroom, 1, class_peak);
+class_counted:
+    RTA__SUB_OR_GOTO(c->bytes_headroom, cc->size, bytes_peak);
+    return;
+class_peak:
+    RTA__OWN_STORE(cc->headroom, 0);
+    atomic_store_explicit(&cc->owned_peak, RTA__OWN_LOAD(cc->owned_peak) + 1, memory_order_release);
+    goto class_counted;
+bytes_peak:;
+    uint64_t deficit = -RTA__OWN_LOAD(c->bytes_headroom);
+    RTA__OWN_STORE(c->bytes_headroom, 0);
+    RTA__OWN_STORE(c->owned_peak_bytes, RTA__OWN_LOAD(c->owned_peak_bytes) + deficit);
+}
+
+/* Statistics of one free by the calling thread, of its own block or
+ * another's, in its class cache cc: the headroom rises before
+ * the free count does, so a reader that derives the allocations from
+ * both never counts one too many. */
+static inline __attribute__((always_inline)) void rta__count_free(struct rta__class_cache *cc)
+{
+#if defined(__x86_64__) && !defined(RTA__TSAN)
+    RTA__ADD(cc->headroom, 1); /* x86-64: stores are seen in order */
+    RTA__ADD(cc->frees, 1);
+#else
+    RTA__BUMP(cc->headroom, 1);
+    atomic_store_explicit(&cc->frees, RTA__LOAD(cc->frees) + 1, memory_order_release);
+#endif
 }
 
 static inline __attribute__((always_inline)) void *
@@ -553,7 +728,7 @@ rta__pool_alloc(struct rta_heap *h, struct rta__cache *c, unsigned cls)
         if (!b)
             return NULL;
     }
-    rta__count_alloc(h, c, cc, cls);
+    rta__count_alloc(c, cc);
     return b;
 }
 
@@ -566,22 +741,22 @@ static inline __attribute__((always_inline)) void rta__pool_free_local(struct rt
     struct rta__class_cache *cc = &c->cls[cls];
     *(void **)p = s->free;
     s->free = p;
-    RTA__ADD(cc->frees, 1);
-    RTA__ADD(c->owned_live_bytes, -(uint64_t)h->class_size[cls]);
+    rta__count_free(cc);
+    RTA__ADD(c->bytes_headroom, h->class_size[cls]);
     /* The span emptied, or a full span (neither current nor partial) has
      * a free block again. */
-    if (RTA__UNLIKELY(--s->used == 0 || !s->listed))
-        rta__pool_free_slow(h, c, s, cls);
+    RTA__DEC_OR_GOTO(s->used, emptied_or_was_full);
+    return;
+emptied_or_was_full:
+    rta__pool_free_slow(h, c, s, cls);
 }
 
 /* The free that empties the class's current span parks it in place (see
- * pool.c): it stops counting as the cache's, and any thread may steal it
- * from now on. */
+ * pool.c): from now on any thread may steal it. */
 static inline __attribute__((always_inline)) void rta__park_current(struct rta__class_cache *cc,
                                                                     struct rta__span *s)
 {
-    RTA__STORE(cc->spans, RTA__LOAD(cc->spans) - 1);
-    atomic_store_explicit(&s->park, cc->park_token, memory_order_release);
+    atomic_store_explicit(&s->park, (uintptr_t)cc, memory_order_release);
     atomic_store_explicit(&cc->parked, s, memory_order_release);
 }
 

@@ -21,17 +21,11 @@
 
 #define RTA__CARVE_BATCH 16 /* never-used blocks linked per refill, at most */
 
-struct rta__span rta__no_span;
+struct rta__span rta__no_span = {.nblocks = 1};
 
 static void partial_push(struct rta__class_cache *cc, struct rta__span *s)
 {
-    s->prev = NULL;
-    s->next = cc->partial;
-    if (cc->partial)
-        cc->partial->prev = s;
-    cc->partial = s;
-    s->on_partial = 1;
-    s->listed = 1;
+    rta__partial_push(cc, s);
 }
 
 static void partial_unlink(struct rta__class_cache *cc, struct rta__span *s)
@@ -43,8 +37,7 @@ static void partial_unlink(struct rta__class_cache *cc, struct rta__span *s)
     if (s->next)
         s->next->prev = s->prev;
     s->prev = s->next = NULL;
-    s->on_partial = 0;
-    s->listed = 0;
+    s->used |= RTA__UNLISTED;
 }
 
 /* An empty span leaves the cache's lists (it is about to be parked or
@@ -53,8 +46,8 @@ static void unlist_empty(struct rta__class_cache *cc, struct rta__span *s)
 {
     if (s == cc->current) {
         cc->current = &rta__no_span;
-        s->listed = 0;
-    } else if (s->on_partial) {
+        s->used |= RTA__UNLISTED;
+    } else if (rta__listed(s)) { /* listed, not current: on the partial list */
         partial_unlink(cc, s);
     }
 }
@@ -62,21 +55,20 @@ static void unlist_empty(struct rta__class_cache *cc, struct rta__span *s)
 static void make_current(struct rta__class_cache *cc, struct rta__span *s)
 {
     cc->current = s;
-    s->listed = 1;
+    s->used &= ~RTA__UNLISTED;
 }
 
 static void span_init(struct rta_heap *h, struct rta__cache *c, struct rta__span *s, unsigned cls)
 {
     RTA__STORE(s->owner, c->index);
+    RTA__STORE(s->stamp, rta__cache_stamp(h, c));
     RTA__STORE(s->bump, 0);
     RTA__STORE(s->carved, 0);
     s->nblocks = h->class_blocks[cls];
-    s->used = 0;
-    s->listed = 0;
-    s->on_partial = 0;
+    s->used = RTA__UNLISTED;
     s->free = NULL;
     s->divmagic = h->class_divmagic[cls];
-    s->neg_size = -(uint64_t)h->class_size[cls];
+    s->size = h->class_size[cls];
     s->cc = &c->cls[cls];
     s->prev = s->next = NULL;
     RTA__BUMP(c->cls[cls].spans, 1);
@@ -90,6 +82,7 @@ static void span_init(struct rta_heap *h, struct rta__cache *c, struct rta__span
 static void span_release(struct rta_heap *h, struct rta__class_cache *cc, struct rta__span *s)
 {
     RTA__STORE(cc->spans, RTA__LOAD(cc->spans) - 1);
+    RTA__STORE(s->stamp, 0);
     RTA__STORE(s->owner, RTA__NO_OWNER);
     RTA__STORE(s->cls, 0);
     rta__reserve_give(h, s);
@@ -101,9 +94,9 @@ static void span_release(struct rta_heap *h, struct rta__class_cache *cc, struct
  * empties and fills again (every audio cycle, in a callback that frees
  * all it took; every call, for one message allocated and freed).  So when
  * the current span of a class empties, the cache parks it where it is:
- * it stays the class's current span, but the cache stops counting it as
- * its own (statistics show it free), marks it with a token naming the
- * cache and class, and publishes it in `parked`.  The allocation fast
+ * it stays the class's current span, but statistics show it free (they
+ * subtract the span `parked` names), the span's `park` word names the
+ * class cache, and `parked` publishes it.  The allocation fast
  * path sees `parked` set and takes the span back first, with one
  * uncontended compare-and-swap on the span's own word; a thread that
  * finds the reserve empty steals it with the same compare-and-swap and
@@ -118,6 +111,16 @@ static struct rta__span *unpark(struct rta__cache *c, struct rta__class_cache *c
     return rta__unpark(cc);
 }
 
+void rta__unpark_lost(struct rta__class_cache *cc, struct rta__span *s)
+{
+    /* parked first: until the count drops, readers count the span held
+     * (an over-count for a moment, never a span counted free twice). */
+    atomic_store_explicit(&cc->parked, NULL, memory_order_relaxed);
+    RTA__STORE(cc->spans, RTA__LOAD(cc->spans) - 1);
+    if (cc->current == s)
+        cc->current = &rta__no_span; /* stolen: no longer ours to touch */
+}
+
 /* Takes one parked span of any cache and class for the reserve.  Bounded
  * by max_threads * classes loads: runs only when the reserve is empty. */
 static int steal_parked(struct rta_heap *h)
@@ -125,11 +128,13 @@ static int steal_parked(struct rta_heap *h)
     for (unsigned i = 0; i < h->max_threads; i++) {
         struct rta__cache *c = rta__cache_at(h, i);
         for (unsigned k = 0; k < h->n_classes; k++) {
-            struct rta__span *s = atomic_load_explicit(&c->cls[k].parked, memory_order_acquire);
-            uint32_t token = rta__park_token(c, k);
+            struct rta__class_cache *cc = &c->cls[k];
+            struct rta__span *s = atomic_load_explicit(&cc->parked, memory_order_acquire);
+            uintptr_t expect = (uintptr_t)cc;
             if (!s || !atomic_compare_exchange_strong_explicit(
-                          &s->park, &token, 0, memory_order_acquire, memory_order_relaxed))
+                          &s->park, &expect, 0, memory_order_acquire, memory_order_relaxed))
                 continue;
+            RTA__STORE(s->stamp, 0);
             RTA__STORE(s->owner, RTA__NO_OWNER);
             RTA__STORE(s->cls, 0);
             rta__reserve_give(h, s);
@@ -174,13 +179,13 @@ static int reclaim_cache(struct rta_heap *h, struct rta__cache *c, unsigned *bud
         struct rta__span *s;
         while (*budget && (s = rta__remote_collect(h, cc, k)) != NULL) {
             (*budget)--;
-            if (s->used == 0) {
+            if (rta__live(s) == 0) {
                 unlist_empty(cc, s);
                 span_release(h, cc, s);
                 return 1;
             }
-            if (!s->listed)
-                partial_push(cc, s);
+            if (!rta__listed(s) && s->free)
+                partial_push(cc, s); /* a partial span has a free block */
         }
     }
     return 0;
@@ -258,14 +263,14 @@ static void *take_own(struct rta_heap *h, struct rta__class_cache *cc, unsigned 
     }
     s = rta__remote_collect(h, cc, cls);
     if (s) {
-        if (s->on_partial)
+        if (rta__listed(s) && s != cc->current) /* on the partial list */
             partial_unlink(cc, s);
         void *b = take_or_carve(h, s, cls);
         if (b) {
             make_current(cc, s);
             return b;
         }
-        if (!s->listed)
+        if (!rta__listed(s) && s->free)
             partial_push(cc, s); /* cannot happen: it had remote frees */
     }
     return NULL;
@@ -284,12 +289,22 @@ void *rta__pool_refill(struct rta_heap *h, struct rta__cache *c, unsigned cls)
         s = cc->current;
     }
     if (s != &rta__no_span) {
-        void *b = carve(h, s, cls);
-        if (b)
-            return b;
+        if (RTA__LOAD(s->bump) < s->nblocks)
+            return carve(h, s, cls);
         /* Used up: it leaves the lists until a free makes it partial. */
-        s->listed = 0;
+        s->used |= RTA__UNLISTED;
         cc->current = &rta__no_span;
+    }
+    /* Steady churn's refill: the partial list's head, which has a free
+     * block (it joined the list with one) and stays listed. */
+    s = cc->partial;
+    if (RTA__LIKELY(s != NULL)) {
+        cc->partial = s->next;
+        if (s->next)
+            s->next->prev = NULL;
+        s->next = NULL;
+        cc->current = s;
+        return take_or_carve(h, s, cls);
     }
     void *b = take_own(h, cc, cls);
     if (b)
@@ -322,8 +337,8 @@ void rta__pool_free_slow(struct rta_heap *h, struct rta__cache *c, struct rta__s
                          unsigned cls)
 {
     struct rta__class_cache *cc = &c->cls[cls];
-    if (s->used != 0) {
-        partial_push(cc, s);
+    if (rta__live(s) != 0) {
+        rta__relist_full(cc, s);
     } else if (s == cc->current) {
         rta__park_current(cc, s);
     } else {

@@ -77,6 +77,6 @@ struct rta__span *rta__remote_collect(struct rta_heap *h, struct rta__class_cach
 
     struct rta__cache *c =
         (struct rta__cache *)((char *)(cc - cls) - offsetof(struct rta__cache, cls));
-    RTA__STORE(c->owned_live_bytes, RTA__LOAD(c->owned_live_bytes) - (uint64_t)count * size);
+    RTA__STORE(c->bytes_headroom, RTA__LOAD(c->bytes_headroom) + (uint64_t)count * size);
     return s;
 }

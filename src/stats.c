@@ -57,11 +57,21 @@ add_alloc_side(const struct rta__cache *c, uint64_t used, int first, uint64_t *a
 {
     for (; used; used &= used - 1) {
         unsigned k = (unsigned)__builtin_ctzll(used);
-        const struct rta__class_cache *cc = &c->cls[k];
-        uint64_t a = RTA__LOAD(cc->allocs), sp = RTA__LOAD(cc->spans);
+        struct rta__class_cache *cc = (struct rta__class_cache *)&c->cls[k];
+        /* Allocations are frees + peak - headroom (internal.h), read in
+         * the order opposite to the owner's writes (peak after headroom,
+         * frees after headroom), so a read in the middle of an update
+         * misses an allocation rather than counting one too many. */
+        uint64_t own = atomic_load_explicit(&cc->owned_peak, memory_order_acquire);
+        uint64_t f = atomic_load_explicit(&cc->frees, memory_order_acquire);
+        uint64_t room = atomic_load_explicit(&cc->headroom, memory_order_acquire);
+        uint64_t a = f + own - room;
+        /* A parked span is free: anyone may steal it. */
+        uint64_t sp = RTA__LOAD(cc->spans) -
+                      (atomic_load_explicit(&cc->parked, memory_order_relaxed) != NULL);
         /* A class's own peak is a true lower bound only while nobody
          * else freed its blocks (see remote_seen). */
-        uint64_t p = RTA__LOAD(cc->remote_seen) ? 0 : RTA__LOAD(cc->owned_peak);
+        uint64_t p = RTA__LOAD(cc->remote_seen) ? 0 : own;
         if (first) {
             allocs[k] = a;
             spans[k] = sp;

@@ -18,7 +18,8 @@
 
 __thread struct rta__tls_slot rta__tls_slots[RTA_MAX_HEAPS_PER_THREAD]
     __attribute__((tls_model("initial-exec")));
-__thread struct rta__tls_last rta__tls_last __attribute__((tls_model("initial-exec")));
+__thread struct rta__tls_last rta__tls_last
+    __attribute__((tls_model("initial-exec"))) = {0, NULL, RTA__NO_STAMP};
 static __thread int tls_key_set __attribute__((tls_model("initial-exec")));
 
 /* Created at the first heap create that manages to (under registry_lock);
@@ -73,6 +74,7 @@ static void remember(const struct rta_heap *h, struct rta__cache *c)
         return;
     rta__tls_last.serial = h->serial;
     rta__tls_last.cache = c;
+    rta__tls_last.stamp = rta__cache_stamp(h, c);
 }
 
 struct rta__cache *rta__cache_find_slow(const struct rta_heap *h)
@@ -90,6 +92,7 @@ static void forget_last(uint64_t serial)
     if (rta__tls_last.serial == serial) {
         rta__tls_last.serial = 0;
         rta__tls_last.cache = NULL;
+        rta__tls_last.stamp = RTA__NO_STAMP;
     }
 }
 
@@ -125,6 +128,7 @@ static void on_thread_exit(void *unused)
     }
     rta__tls_last.serial = 0;
     rta__tls_last.cache = NULL;
+    rta__tls_last.stamp = RTA__NO_STAMP;
     pthread_mutex_unlock(&registry_lock);
     tls_key_set = 0;
 }

@@ -11,7 +11,8 @@ CORE_CHECKS = \
 	tests/check_stats \
 	tests/check_stress \
 	tests/check_steady_state \
-	tests/check_debug_traps
+	tests/check_debug_traps \
+	tests/check_fastpath
 
 check_PROGRAMS += $(CORE_CHECKS)
 TESTS += $(CORE_CHECKS) tests/check_exports.sh
@@ -47,6 +48,9 @@ tests_check_stress_LDADD = $(CORE_CHECK_LDADD)
 tests_check_steady_state_SOURCES = tests/check_steady_state.c tests/test_util.h
 tests_check_steady_state_CFLAGS = $(CORE_CHECK_CFLAGS)
 tests_check_steady_state_LDADD = $(CORE_CHECK_LDADD)
+tests_check_fastpath_SOURCES = tests/check_fastpath.c tests/test_util.h
+tests_check_fastpath_CFLAGS = $(CORE_CHECK_CFLAGS)
+tests_check_fastpath_LDADD = $(CORE_CHECK_LDADD)
 tests_check_debug_traps_SOURCES = tests/check_debug_traps.c tests/test_util.h
 tests_check_debug_traps_CFLAGS = $(CORE_CHECK_CFLAGS)
 tests_check_debug_traps_LDADD = $(CORE_CHECK_LDADD)
