@@ -339,12 +339,13 @@ struct rta_heap {
     size_t cache_stride;
     char *caches;
     /* 1 + the highest index of a cache ever claimed: caches above it
-     * have never held a span or counted anything, so a statistics read
-     * stops there (tcache.c raises it before the cache is used). */
+     * have never held a span or counted anything, so statistics reads
+     * and reclaim passes stop there (tcache.c raises it before the
+     * cache is used). */
     _Atomic uint32_t caches_touched;
     /* Bit k: class k has had a span (pool.c sets it before the class's
-     * first block), so the others' counters are all zero and a
-     * statistics read skips them. */
+     * first block); the other classes' counters are all zero and they
+     * hold no span, so statistics reads and reclaim passes skip them. */
     _Atomic uint64_t classes_touched;
 
     /* Counters not owned by a cache (miss paths, cacheless threads). */

@@ -121,14 +121,31 @@ void rta__unpark_lost(struct rta__class_cache *cc, struct rta__span *s)
         cc->current = &rta__no_span; /* stolen: no longer ours to touch */
 }
 
+/* The classes that have ever held a span and the caches a thread has
+ * ever claimed (internal.h): no other class or cache can hold a parked
+ * span or pending frees, so the passes below skip them.  A class or cache
+ * that starts during a pass is missed like a span parked just after the
+ * pass went by. */
+static inline uint64_t classes_used(const struct rta_heap *h)
+{
+    return atomic_load_explicit(&h->classes_touched, memory_order_acquire);
+}
+
+static inline unsigned caches_used(const struct rta_heap *h)
+{
+    return atomic_load_explicit(&h->caches_touched, memory_order_acquire);
+}
+
 /* Takes one parked span of any cache and class for the reserve.  Bounded
  * by max_threads * classes loads: runs only when the reserve is empty. */
 static int steal_parked(struct rta_heap *h)
 {
-    for (unsigned i = 0; i < h->max_threads; i++) {
+    uint64_t used = classes_used(h);
+    unsigned caches = caches_used(h);
+    for (unsigned i = 0; i < caches; i++) {
         struct rta__cache *c = rta__cache_at(h, i);
-        for (unsigned k = 0; k < h->n_classes; k++) {
-            struct rta__class_cache *cc = &c->cls[k];
+        for (uint64_t m = used; m; m &= m - 1) {
+            struct rta__class_cache *cc = &c->cls[__builtin_ctzll(m)];
             struct rta__span *s = atomic_load_explicit(&cc->parked, memory_order_acquire);
             uintptr_t expect = (uintptr_t)cc;
             if (!s || !atomic_compare_exchange_strong_explicit(
@@ -147,7 +164,8 @@ static int steal_parked(struct rta_heap *h)
 /* Gives back the parked spans of a cache its thread is leaving: O(classes). */
 void rta__pool_unpark_all(struct rta_heap *h, struct rta__cache *c)
 {
-    for (unsigned k = 0; k < h->n_classes; k++) {
+    for (uint64_t m = classes_used(h); m; m &= m - 1) {
+        unsigned k = (unsigned)__builtin_ctzll(m);
         struct rta__class_cache *cc = &c->cls[k];
         struct rta__span *s = unpark(c, cc, k);
         if (s) {
@@ -174,7 +192,8 @@ static void give_back(struct rta__cache *c)
  * caller) until a span comes out empty, which goes back to the reserve. */
 static int reclaim_cache(struct rta_heap *h, struct rta__cache *c, unsigned *budget)
 {
-    for (unsigned k = 0; k < h->n_classes && *budget; k++) {
+    for (uint64_t m = classes_used(h); m && *budget; m &= m - 1) {
+        unsigned k = (unsigned)__builtin_ctzll(m);
         struct rta__class_cache *cc = &c->cls[k];
         struct rta__span *s;
         while (*budget && (s = rta__remote_collect(h, cc, k)) != NULL) {
@@ -210,7 +229,8 @@ static int reclaim(struct rta_heap *h, struct rta__cache *c)
         return 1;
     if (steal_parked(h))
         return 1;
-    for (unsigned i = 0; i < h->max_threads && budget; i++) {
+    unsigned caches = caches_used(h);
+    for (unsigned i = 0; i < caches && budget; i++) {
         struct rta__cache *oc = rta__cache_at(h, i);
         if (oc == c || !borrow(oc))
             continue;
