@@ -26,3 +26,10 @@ noinst_PROGRAMS += bench/icount_scatter
 bench_icount_scatter_SOURCES = bench/icount_scatter.c
 bench_icount_scatter_LDADD = src/librtalloc.la
 bench_icount_scatter_LDFLAGS = $(AM_LDFLAGS) -no-install
+
+# Statistics reads, by max_threads (issue 15): the command is in the
+# program's opening comment.
+noinst_PROGRAMS += bench/icount_stats
+bench_icount_stats_SOURCES = bench/icount_stats.c
+bench_icount_stats_LDADD = src/librtalloc.la
+bench_icount_stats_LDFLAGS = $(AM_LDFLAGS) -no-install
