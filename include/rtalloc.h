@@ -158,7 +158,7 @@ RTA_API void rta_thread_detach(rta_heap *h);
  * Bounds.  Owner thread, cache hit: rta_malloc pops the current span's
  * free list, rta_free and rta_free_sized push onto the block's span list
  * after checking the pointer against the span descriptors; a fixed run of
- * loads, stores and branches (on x86-64 28 instructions to allocate and
+ * loads, stores and branches (on x86-64 26 instructions to allocate and
  * 33 to free, doc/PERFORMANCE.md), no atomic read-modify-write: wait-free.
  * When the
  * class's current span emptied and was parked, the next allocation takes

@@ -144,8 +144,8 @@ static void init_heap(struct rta_heap *h, const rta_config *cfg, const struct la
     h->n_classes = l->n_classes;
     h->max_block = cfg->max_block;
     h->fast_max = cfg->max_block < RTA__SMALL_MAX ? cfg->max_block : RTA__SMALL_MAX;
-    for (size_t i = 0; i <= RTA__SMALL_MAX / 16; i++) {
-        unsigned k = rta__small_class[i];
+    for (size_t i = 0; i <= RTA__SMALL_MAX; i++) {
+        unsigned k = rta__small_class[(i + 15) >> 4];
         if (k >= l->n_classes)
             k = 0; /* above fast_max: never read */
         h->small_cc[i] =
