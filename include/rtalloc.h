@@ -160,28 +160,28 @@ RTA_API void rta_thread_detach(rta_heap *h);
  * after checking the pointer against the span descriptors; a fixed run of
  * loads, stores and branches (on x86-64 26 instructions to allocate and
  * 33 to free, doc/PERFORMANCE.md), no atomic read-modify-write: wait-free.
- * When the
- * class's current span emptied and was parked, the next allocation takes
- * it back with one uncontended compare-and-swap.  A miss (the current
- * span's list is empty) does at most, once each: link up to 16 never-used
+ * When the class's current span emptied and was parked, the next
+ * allocation takes it back with one uncontended compare-and-swap.  A miss
+ * (the current span's list is empty) does at most, once each: link up to
+ * 16 never-used
  * blocks of the span; take the head of the partial list; two atomic
  * exchanges to take the frees other threads sent home; one
  * compare-and-swap loop to take a span from the shared reserve; and only
  * when the reserve is empty, one reclaim pass (at most 64 collections of
  * two exchanges each, in this cache and in caches no thread holds, each
  * borrowed with one compare-and-swap; one compare-and-swap on each parked
- * span a cache names, stale names included: max_threads * classes loads),
+ * span a cache names, stale names included: at most max_threads * classes
+ * loads, over the classes that have held a span in the caches ever claimed),
  * then a second look at its own lists and, when the pass gave a span
  * back, a second try at the reserve.
  * No miss reads another thread's counters.  Aligned allocation adds at
  * most 4 size-class probes.  The free that empties a span parks it when
  * it is the current span (two stores), else gives it to the reserve
  * (one compare-and-swap loop); the free that makes a full span partial
- * (or current, when the current one is full) adds a few stores.
- * A free from another thread, or of a block whose
- * cache no thread holds: one compare-and-swap loop, plus one more when it
- * is the first remote free of that span since the owner looked; a free
- * never takes a cache.  Claiming a cache (rta_thread_attach, or a
+ * (or current, when the current one is full) adds a few stores.  A free
+ * from another thread, or of a block whose cache no thread holds: one
+ * compare-and-swap loop, plus one more when it is the first remote free
+ * of that span since the owner looked; a free never takes a cache.  Claiming a cache (rta_thread_attach, or a
  * thread's first allocation): one pass over max_threads caches with a
  * compare-and-swap on a free one; when the only free caches are borrowed
  * by another thread's reclaim pass, it waits for that pass (at most its 64
