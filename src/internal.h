@@ -623,18 +623,26 @@ static inline __attribute__((always_inline)) void *rta__span_take(struct rta__sp
  * only with one, and only the current span is popped).  NULL, touching
  * nothing, in any other case (rta__pool_refill's).  Not for a parked
  * class. */
+/* The partial list's head p, off the list, made the class's current
+ * span (it stays listed).  p->next is left stale: only spans on the list
+ * are read by it. */
+static inline __attribute__((always_inline)) void rta__partial_pop_current(struct rta__class_cache *cc,
+                                                                           struct rta__span *p)
+{
+    struct rta__span *next = p->next;
+    cc->partial = next;
+    if (next)
+        next->prev = NULL;
+    cc->current = p;
+}
+
 static inline __attribute__((always_inline)) void *rta__refill_partial(struct rta__class_cache *cc)
 {
     struct rta__span *s = cc->current, *p = cc->partial;
     if (p == NULL || RTA__LOAD(s->bump) < s->nblocks) /* (so never rta__no_span) */
         return NULL;
     s->used |= RTA__UNLISTED; /* full: off the lists until a free */
-    struct rta__span *next = p->next;
-    cc->partial = next;
-    if (next)
-        next->prev = NULL;
-    /* (p->next is left stale: only spans on the list are read by it.) */
-    cc->current = p;
+    rta__partial_pop_current(cc, p);
     void *b = p->free;
     p->free = *(void **)b;
     p->used++;

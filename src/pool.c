@@ -23,11 +23,6 @@
 
 struct rta__span rta__no_span = {.nblocks = 1};
 
-static void partial_push(struct rta__class_cache *cc, struct rta__span *s)
-{
-    rta__partial_push(cc, s);
-}
-
 static void partial_unlink(struct rta__class_cache *cc, struct rta__span *s)
 {
     if (s->prev)
@@ -104,13 +99,6 @@ static void span_release(struct rta_heap *h, struct rta__class_cache *cc, struct
  * owner that finds its span stolen forgets it without touching it.  Only
  * a current span is ever parked; another span that empties goes back to
  * the reserve at once. */
-static struct rta__span *unpark(struct rta__cache *c, struct rta__class_cache *cc, unsigned cls)
-{
-    (void)c;
-    (void)cls;
-    return rta__unpark(cc);
-}
-
 void rta__unpark_lost(struct rta__class_cache *cc, struct rta__span *s)
 {
     /* parked first: until the count drops, readers count the span held
@@ -167,7 +155,7 @@ void rta__pool_unpark_all(struct rta_heap *h, struct rta__cache *c)
     for (uint64_t m = classes_used(h); m; m &= m - 1) {
         unsigned k = (unsigned)__builtin_ctzll(m);
         struct rta__class_cache *cc = &c->cls[k];
-        struct rta__span *s = unpark(c, cc, k);
+        struct rta__span *s = rta__unpark(cc);
         if (s) {
             unlist_empty(cc, s);
             span_release(h, cc, s);
@@ -204,7 +192,7 @@ static int reclaim_cache(struct rta_heap *h, struct rta__cache *c, unsigned *bud
                 return 1;
             }
             if (!rta__listed(s) && s->free)
-                partial_push(cc, s); /* a partial span has a free block */
+                rta__partial_push(cc, s); /* a partial span has a free block */
         }
     }
     return 0;
@@ -291,7 +279,7 @@ static void *take_own(struct rta_heap *h, struct rta__class_cache *cc, unsigned 
             return b;
         }
         if (!rta__listed(s) && s->free)
-            partial_push(cc, s); /* cannot happen: it had remote frees */
+            rta__partial_push(cc, s); /* cannot happen: it had remote frees */
     }
     return NULL;
 }
@@ -303,7 +291,7 @@ void *rta__pool_refill(struct rta_heap *h, struct rta__cache *c, unsigned cls)
     if (atomic_load_explicit(&cc->parked, memory_order_relaxed)) {
         /* The class emptied and fills again (every audio cycle): its
          * parked current span, back with one compare-and-swap. */
-        s = unpark(c, cc, cls);
+        s = rta__unpark(cc);
         if (s)
             return take_or_carve(h, s, cls);
         s = cc->current;
@@ -319,11 +307,7 @@ void *rta__pool_refill(struct rta_heap *h, struct rta__cache *c, unsigned cls)
      * block (it joined the list with one) and stays listed. */
     s = cc->partial;
     if (RTA__LIKELY(s != NULL)) {
-        cc->partial = s->next;
-        if (s->next)
-            s->next->prev = NULL;
-        s->next = NULL;
-        cc->current = s;
+        rta__partial_pop_current(cc, s);
         return take_or_carve(h, s, cls);
     }
     void *b = take_own(h, cc, cls);
