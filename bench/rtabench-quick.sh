@@ -58,4 +58,22 @@ if grep -q '^run: .*syscall pass: /' "$out/stdout"; then
     fi
 fi
 [ $fail = 0 ] || { cat "$out/stderr"; exit 1; }
+# --rounds: each allocator runs once per round, in its own process, the
+# order rotated per round (rounds.csv's position column), and the table's
+# figure is the median of the rounds' (here rtalloc's untimed ns on w1).
+r=$out/rounds
+if ! ./bench/rtabench --quick --rounds 3 --workloads 1 --only rtalloc,rtalloc-arena \
+        --no-strace --no-plot --out "$r" >"$r.stdout" 2>"$r.stderr"; then
+    echo "rtabench --rounds 3 failed:"; cat "$r.stdout" "$r.stderr"; exit 1
+fi
+rows=$(awk -F, '$5 == "rtalloc" && $7 == "alloc"' "$r/rounds.csv" | wc -l)
+[ "$rows" = 3 ] || { echo "FAIL: $rows rounds of rtalloc in rounds.csv, expected 3"; fail=1; }
+positions=$(awk -F, '$5 == "rtalloc" && $7 == "alloc" { print $2 }' "$r/rounds.csv" | sort -u | wc -l)
+[ "$positions" = 2 ] || { echo "FAIL: rtalloc ran at $positions positions, expected 2"; fail=1; }
+median=$(awk -F, '$5 == "rtalloc" && $7 == "alloc" { print $11 }' "$r/rounds.csv" | sort -n | sed -n 2p)
+col=$(head -1 "$r/results.csv" | tr ',' '\n' | grep -nx untimed_ns_per_alloc | cut -d: -f1)
+table=$(awk -F, -v c="$col" '$3 == "rtalloc" && $5 == "alloc" { print $c }' "$r/results.csv")
+[ "$median" = "$table" ] || { echo "FAIL: results.csv has $table, the rounds' median is $median"; fail=1; }
+grep -q '^Spread over 3 rounds' "$r.stdout" || { echo "FAIL: no spread table"; fail=1; }
+[ $fail = 0 ] || { cat "$r.stdout" "$r.stderr"; exit 1; }
 exit 0

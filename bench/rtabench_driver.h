@@ -54,9 +54,11 @@ typedef struct rb_cell {
     uint64_t neighbour_ops;
     long syscalls; /* strace pass; -1: not counted */
     char syscall_names[200];
+    int round_position; /* --rounds: 1 when run first in its workload's round */
 } rb_cell;
 
 #define RB_MAX_PEERS 7
+#define RB_MAX_ROUNDS 99
 
 typedef struct rb_bench {
     rb_timer timer;
@@ -71,6 +73,8 @@ typedef struct rb_bench {
     rb_peer peers[RB_MAX_PEERS];
     int want_workload[RB_W_COUNT + 1];
     rb_cell cells[RB_W_COUNT + 1][RB_MAX_PEERS];
+    int rounds;           /* --rounds, 1 by default */
+    rb_cell *round_cells; /* rounds x (RB_W_COUNT + 1) x RB_MAX_PEERS, when rounds > 1 */
 } rb_bench;
 
 /* rtabench_peers.c: fills b->peers; finds a peer's library (or marks it
@@ -96,6 +100,19 @@ void rb_spawn_measure(rb_bench *b, int w, int peer);
 /* Runs the child under strace -f and counts its system calls between the
  * two markers into the cell. */
 void rb_spawn_count_syscalls(rb_bench *b, int w, int peer);
+
+/* rtabench_rounds.c (--rounds N > 1): storage for every round's cells;
+ * the order of the runnable allocators of workload w in a round (rotated
+ * by one per round); keep moves cell (w, p) into the round's storage and
+ * clears it for the next round; fold puts the medians over the rounds
+ * into the cell (a failed round fails it); the spread table and the
+ * per-round CSV. */
+int rb_rounds_init(rb_bench *b);
+void rb_rounds_order(const rb_bench *b, int w, int round, int *order, int *n);
+void rb_rounds_keep(rb_bench *b, int round, int w, int p);
+void rb_rounds_fold(rb_bench *b, int w, int p);
+void rb_rounds_report(const rb_bench *b);
+int rb_rounds_csv(const rb_bench *b, const char *path);
 
 void rb_report_table(const rb_bench *b);
 int rb_report_csv(const rb_bench *b, const char *path);

@@ -45,7 +45,12 @@ static void usage(FILE *f)
         "  --lib NAME=PATH    library to preload for peer NAME\n"
         "  --strace PATH      strace for the syscall pass; --no-strace skips it\n"
         "  --gnuplot PATH     gnuplot for the plots; --no-plot skips them\n"
-        "  --clock tsc|monotonic  per-op timer (default tsc where invariant)\n");
+        "  --clock tsc|monotonic  per-op timer (default tsc where invariant)\n"
+        "  --rounds N         run every allocator N times, once per round in its own\n"
+        "                     process, the order rotated per round; the table gives\n"
+        "                     medians, a second table their spread, rounds.csv each\n"
+        "                     round (default 1; at most %d)\n",
+        RB_MAX_ROUNDS);
 }
 
 static int in_list(const char *list, const char *name)
@@ -80,6 +85,8 @@ static int parse_options(rb_bench *b, int argc, char **argv, const char **only, 
             return -1;
         else if (!strcmp(o, "--out"))
             b->out_dir = v;
+        else if (!strcmp(o, "--rounds"))
+            b->rounds = atoi(v);
         else if (!strcmp(o, "--scale"))
             b->scale = strtod(v, NULL);
         else if (!strcmp(o, "--only"))
@@ -112,7 +119,7 @@ static int parse_options(rb_bench *b, int argc, char **argv, const char **only, 
         snprintf(num, sizeof num, "%d", w);
         b->want_workload[w] = !workload_list || in_list(workload_list, num);
     }
-    if (b->scale <= 0)
+    if (b->scale <= 0 || b->rounds < 1 || b->rounds > RB_MAX_ROUNDS)
         return -1;
     if (no_strace)
         b->strace = NULL;
@@ -152,6 +159,10 @@ static void print_machine(const rb_bench *b)
     printf("run: %s; syscall pass: %s; plots: %s\n", b->quick ? "quick" : "full",
            b->strace ? b->strace : "skipped (no strace, or --no-strace)",
            b->gnuplot ? b->gnuplot : "skipped (no gnuplot, or --no-plot)");
+    if (b->rounds > 1)
+        printf("rounds: %d, each allocator once per round in its own process, the order "
+               "rotated per round; figures are medians over the rounds\n",
+               b->rounds);
     for (int p = 0; p < b->n_peers; p++) {
         const rb_peer *pe = &b->peers[p];
         if (pe->available)
@@ -165,6 +176,34 @@ static void print_machine(const rb_bench *b)
     fflush(stdout);
 }
 
+/* --rounds N > 1: each round runs every allocator once per workload,
+ * in its own process, the order rotated per round; then the medians. */
+static int measure_rounds(rb_bench *b, int *done, int total)
+{
+    if (rb_rounds_init(b) != 0) {
+        fprintf(stderr, "rtabench: no memory for %d rounds\n", b->rounds);
+        return -1;
+    }
+    for (int r = 0; r < b->rounds; r++)
+        for (int w = 1; w <= RB_W_COUNT; w++) {
+            int order[RB_MAX_PEERS], n;
+            rb_rounds_order(b, w, r, order, &n);
+            for (int k = 0; k < n; k++) {
+                char what[24];
+                snprintf(what, sizeof what, "round %d", r + 1);
+                progress(++*done, total, what, w, b->peers[order[k]].name);
+                rb_spawn_measure(b, w, order[k]);
+                b->cells[w][order[k]].round_position = k + 1;
+                rb_rounds_keep(b, r, w, order[k]);
+            }
+        }
+    for (int w = 1; w <= RB_W_COUNT; w++)
+        for (int p = 0; p < b->n_peers; p++)
+            if (b->want_workload[w] && b->cells[w][p].status == RB_CELL_NOT_RUN)
+                rb_rounds_fold(b, w, p);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "--child"))
@@ -174,6 +213,7 @@ int main(int argc, char **argv)
     const char *only = NULL;
     int want_tsc = 1;
     b.scale = 1.0;
+    b.rounds = 1;
     b.out_dir = "bench-results";
     b.sanitized = RB_SANITIZED;
     rb_peers_init(&b);
@@ -224,15 +264,18 @@ int main(int argc, char **argv)
                 c->status = b.peers[p].missing ? RB_CELL_MISSING : RB_CELL_SKIPPED;
                 snprintf(c->note, sizeof c->note, "%s", b.peers[p].why);
             } else
-                total += b.strace ? 2 : 1;
+                total += b.rounds + (b.strace ? 1 : 0);
         }
 
-    for (int w = 1; w <= RB_W_COUNT; w++)
-        for (int p = 0; p < b.n_peers; p++)
-            if (b.want_workload[w] && b.cells[w][p].status == RB_CELL_NOT_RUN) {
-                progress(++done, total, "measure", w, b.peers[p].name);
-                rb_spawn_measure(&b, w, p);
-            }
+    if (b.rounds == 1) {
+        for (int w = 1; w <= RB_W_COUNT; w++)
+            for (int p = 0; p < b.n_peers; p++)
+                if (b.want_workload[w] && b.cells[w][p].status == RB_CELL_NOT_RUN) {
+                    progress(++done, total, "measure", w, b.peers[p].name);
+                    rb_spawn_measure(&b, w, p);
+                }
+    } else if (measure_rounds(&b, &done, total) != 0)
+        return 2;
     for (int w = 1; w <= RB_W_COUNT && b.strace; w++)
         for (int p = 0; p < b.n_peers; p++) {
             rb_cell *c = &b.cells[w][p];
@@ -252,6 +295,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "rtabench: cannot write %s\n", csv);
     else
         printf("\ncsv: %s\n", csv);
+    if (b.rounds > 1) {
+        rb_rounds_report(&b);
+        snprintf(csv, sizeof csv, "%s/rounds.csv", b.out_dir);
+        if (rb_rounds_csv(&b, csv) != 0)
+            fprintf(stderr, "rtabench: cannot write %s\n", csv);
+        else
+            printf("\nrounds csv: %s (plots: the last round)\n", csv);
+    }
     rb_report_plots(&b);
 
     int errors = 0;

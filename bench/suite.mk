@@ -15,6 +15,7 @@ bench_rtabench_SOURCES = \
 	bench/rtabench_workloads.c \
 	bench/rtabench_spawn.c \
 	bench/rtabench_report.c \
+	bench/rtabench_rounds.c \
 	bench/rtabench_child.c \
 	bench/rtabench_run.h \
 	bench/rtabench_run.c \
