@@ -298,7 +298,20 @@ struct rta__profile {
 
 /* ---- the heap ---- */
 struct rta_heap {
+    /* Every field the owner's fast paths read of the heap, in its first
+     * cache line (then small_cc): rta_malloc and rta_free each touch
+     * one line of the heap besides the table, and no field another
+     * thread writes shares it. */
     uint64_t serial; /* unique for the life of the process */
+    char *pool_base;
+    size_t pool_size; /* pool_end - pool_base */
+    size_t span_mask; /* span bytes - 1 */
+    struct rta__span *spans;
+    size_t fast_max; /* min(max_block, RTA__SMALL_MAX): rta_malloc's fast path */
+    unsigned span_shift;
+    uint32_t n_spans;
+    char *pool_end;
+
     unsigned flags;
     rta_trap_fn on_trap;
     void *trap_user;
@@ -308,21 +321,15 @@ struct rta_heap {
     int mapped; /* region is ours to munmap */
     int locked;
 
-    /* Pools. */
-    char *pool_base;
-    char *pool_end;
-    size_t pool_size; /* pool_end - pool_base */
-    size_t span_mask; /* span bytes - 1 */
-    unsigned span_shift;
-    uint32_t n_spans;
-    struct rta__span *spans;
-    _Atomic uint64_t reserve_head;   /* free stack: index + 1 | tag << 32 */
-    _Atomic uint64_t reserve_bounds; /* never-used spans [low, high) */
+    /* Pools: the reserve, written by any thread taking or giving back a
+     * span, on a line of its own. */
+    _Atomic uint64_t reserve_head
+        __attribute__((aligned(RTA__CACHELINE))); /* free stack: index + 1 | tag << 32 */
+    _Atomic uint64_t reserve_bounds;              /* never-used spans [low, high) */
 
     /* Size classes. */
-    unsigned n_classes;
+    unsigned n_classes __attribute__((aligned(RTA__CACHELINE)));
     size_t max_block;
-    size_t fast_max; /* min(max_block, RTA__SMALL_MAX): rta_malloc's fast path */
     /* Up to fast_max, by the size itself: the offset of the size's class
      * cache in a thread cache (offsetof cls + class * 128), so rta_malloc
      * finds it with one load from the heap it has in hand (a shared
@@ -366,6 +373,9 @@ struct rta_heap {
 
     struct rta__profile prof; /* profile.c */
 };
+_Static_assert(offsetof(struct rta_heap, fast_max) + sizeof(size_t) <= RTA__CACHELINE &&
+                   offsetof(struct rta_heap, span_shift) + sizeof(unsigned) <= RTA__CACHELINE,
+               "heap: the fast paths' fields in its first cache line");
 
 static inline struct rta__cache *rta__cache_at(const struct rta_heap *h, unsigned i)
 {
