@@ -228,29 +228,36 @@ extern struct rta__span rta__no_span RTA__HIDDEN;
 
 /* ---- thread caches ---- */
 struct rta__class_cache {
-    /* The fast paths' fields first. */
+    /* The first cache line: every field the owner's fast paths read or
+     * write (an allocation touches this line only), and no field another
+     * thread writes. */
     struct rta__span *current; /* &rta__no_span when there is none */
     /* Owner-written statistics (single writer: see RTA__ADD).  The
      * allocations are not counted as such: they are frees + owned_peak -
      * headroom (stats.c), so that an allocation writes one counter. */
-    _Atomic uint64_t headroom;           /* owned_peak - (allocs - frees), signed */
-    _Atomic uint64_t frees;              /* frees this thread made, local or remote */
-    _Atomic uint64_t owned_peak;         /* highest allocs - frees seen by an allocation */
-    struct rta__span *partial;           /* spans with free blocks, not current */
-    struct rta__span *pending_private;   /* taken from `pending`, not yet collected */
+    _Atomic uint64_t headroom;          /* owned_peak - (allocs - frees), signed */
+    _Atomic uint64_t frees;             /* frees this thread made, local or remote */
+    _Atomic(struct rta__span *) parked; /* the current span, parked empty */
+    struct rta__span *partial;          /* spans with free blocks, not current */
+    uint64_t size; /* the class's block size (h->class_size), for the fast paths */
+    _Atomic uint64_t owned_peak;       /* highest allocs - frees seen by an allocation */
+    struct rta__span *pending_private; /* taken from `pending`, not yet collected */
+    /* The second line: the list freeing threads push onto. */
     _Atomic(struct rta__span *) pending; /* spans with remote frees (MPSC) */
-    _Atomic(struct rta__span *) parked;  /* the current span, parked empty */
     _Atomic uint32_t spans;              /* spans held, parked one included
                                             (readers subtract it) */
     /* Set once another thread freed into this cache's spans: from then on
      * allocs - frees counts those frees as live, and owned_peak is no
      * longer a lower bound of the true peak. */
     _Atomic uint32_t remote_seen;
-    uint64_t size; /* the class's block size (h->class_size), for the fast paths */
     /* To 128 bytes: the fast paths find a class's cache with one shift. */
     uint64_t pad_[6];
 };
 _Static_assert(sizeof(struct rta__class_cache) == 128, "class cache: 128 bytes");
+_Static_assert(offsetof(struct rta__class_cache, pending_private) + sizeof(void *) <=
+                       RTA__CACHELINE &&
+                   offsetof(struct rta__class_cache, pending) == RTA__CACHELINE,
+               "class cache: the owner's fields in its first line, the remote list in its second");
 
 struct rta__cache {
     _Atomic uint32_t claimed; /* 0 free, 1 held by a thread, 2 borrowed by a reclaim pass */
