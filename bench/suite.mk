@@ -4,8 +4,11 @@
 # rtalloc (pools and frame arena) against glibc, jemalloc, mimalloc and
 # tcmalloc, each allocator in its own process, plus page faults and system
 # calls in the measured phase.  `make check` runs it with --quick, which
-# only proves it works; `make bench` does the full run (about 6 minutes)
-# into bench-results/ (table on the terminal, results.csv, CCDF PNGs).
+# only proves it works; `make bench` does the full run into bench-results/
+# (table on the terminal, results.csv, rounds.csv, CCDF PNGs):
+# RTABENCH_ROUNDS rounds, each allocator once per round in its own process,
+# the order rotated per round, medians and their spread (`make bench-suite
+# RTABENCH_ROUNDS=1` for a single run).
 
 check_PROGRAMS += bench/rtabench
 bench_rtabench_SOURCES = \
@@ -43,9 +46,10 @@ TESTS += bench/rtabench-quick.sh
 EXTRA_DIST += bench/rtabench-quick.sh doc/PERFORMANCE.md
 
 RTABENCH_OUT = bench-results
+RTABENCH_ROUNDS = 5
 
 bench: bench-suite
 bench-suite: bench/rtabench$(EXEEXT)
-	bench/rtabench$(EXEEXT) --out $(RTABENCH_OUT) \
+	bench/rtabench$(EXEEXT) --out $(RTABENCH_OUT) --rounds $(RTABENCH_ROUNDS) \
 	  --strace '$(STRACE)' --gnuplot '$(GNUPLOT)'
 .PHONY: bench bench-suite
