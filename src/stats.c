@@ -157,19 +157,14 @@ RTA_API void rta_stats_get(const rta_heap *h, rta_stats *out)
     /* Totals in locals: stores through out could alias the heap. */
     uint64_t total_allocs = 0, total_frees = 0, bytes_live = 0, held_spans = 0;
     out->n_classes = n;
-    /* Every class gets its size and zeros in one tight pass; the figures
-     * are worked out only for the classes ever used, often a few of 40. */
     for (unsigned k = 0; k < n; k++) {
-        rta_class_stats *cs = &out->classes[k];
-        cs->block_size = h->class_size[k];
-        cs->live = cs->peak = cs->capacity = 0;
-    }
-    for (uint64_t bits = used; bits; bits &= bits - 1) {
-        unsigned k = (unsigned)__builtin_ctzll(bits);
-        if (k >= n)
-            break;
         uint64_t block = h->class_size[k];
         rta_class_stats *cs = &out->classes[k];
+        cs->block_size = (size_t)block;
+        if (!(used >> k & 1)) {
+            cs->live = cs->peak = cs->capacity = 0;
+            continue;
+        }
         uint64_t freed =
             frees[k] + atomic_load_explicit(&h->class_orphan_frees[k], memory_order_relaxed);
         uint64_t live = allocs[k] > freed ? allocs[k] - freed : 0;
