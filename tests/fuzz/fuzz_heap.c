@@ -11,7 +11,7 @@
  *            buffer, reused by every input, at an offset of
  *            (bits 4-7) * 40 + (bit 1) * 8 bytes (the library aligns it),
  *            or, when bits 4-7 are all set and bit 1 is clear, in its own
- *            mmap.  Caller memory is what makes the fuzzer fast: no mmap,
+ *            mmap (then with the smallest pool and arena).  Caller memory is what makes the fuzzer fast: no mmap,
  *            munmap and first-touch page faults per input, and a heap that
  *            finds the blocks of the previous input's heap in its memory
  *            (nothing may rely on pool memory being zero).
@@ -44,8 +44,7 @@ static unsigned take16(input *in)
     return lo | take8(in) << 8;
 }
 
-/* Mostly small sizes, some up to 16 KiB, a few at the edges: three
- * eighths up to 63 B, three eighths up to 1 KiB, an eighth up to 16 KiB
+/* Sizes: three eighths up to 63 B, three eighths up to 1 KiB, an eighth up to 16 KiB
  * and an eighth at the edges.  The model writes and checks every byte of
  * every block, so the share of large sizes sets the fuzzer's speed: with
  * a quarter each up to 16 KiB and at the edges, the byte copies, compares
