@@ -11,8 +11,9 @@
  *            buffer, reused by every input, at an offset of
  *            (bits 4-7) * 40 + (bit 1) * 8 bytes (the library aligns it),
  *            or, when bits 4-7 are all set and bit 1 is clear, in its own
- *            mmap (then with the smallest pool and arena).  Caller memory is what makes the fuzzer fast: no mmap,
- *            munmap and first-touch page faults per input, and a heap that
+ *            mmap (then with the smallest pool and arena).  Caller
+ *            memory is what makes the fuzzer fast: no mmap, munmap and
+ *            first-touch page faults per input, and a heap that
  *            finds the blocks of the previous input's heap in its memory
  *            (nothing may rely on pool memory being zero).
  *   then     operations: one opcode byte, then its argument bytes
@@ -44,15 +45,16 @@ static unsigned take16(input *in)
     return lo | take8(in) << 8;
 }
 
-/* Sizes: three eighths up to 63 B, three eighths up to 1 KiB, an eighth up to 16 KiB
- * and an eighth at the edges.  The model writes and checks every byte of
- * every block, so the share of large sizes sets the fuzzer's speed: with
- * a quarter each up to 16 KiB and at the edges, the byte copies, compares
- * and calloc's zeroing were a quarter of its time (issue 15).  A fallback
- * heap (malloc serves its misses) is asked for at most FALLBACK_MAX bytes
- * at once: ASan serves larger blocks with a fresh mmap, munmap and page
- * faults each time, which cost the fuzzer a third of its time (issue 15),
- * and a fallback block's path through rtalloc does not depend on its size. */
+/* Sizes: three eighths up to 63 B, three eighths up to 1 KiB, an eighth up
+ * to 16 KiB and an eighth at the edges.  The model writes and checks every
+ * byte of every block, so the share of large sizes sets the fuzzer's speed:
+ * with a quarter each up to 16 KiB and at the edges, the byte copies,
+ * compares and calloc's zeroing were a quarter of its time (issue 15).  A
+ * fallback heap (malloc serves its misses) is asked for at most
+ * FALLBACK_MAX bytes at once: ASan serves larger blocks with a fresh mmap,
+ * munmap and page faults each time, which cost the fuzzer a third of its
+ * time (issue 15), and a fallback block's path through rtalloc does not
+ * depend on its size. */
 #define FALLBACK_MAX (96u << 10)
 
 static size_t fallback_size(const heap_model *m, size_t want)
