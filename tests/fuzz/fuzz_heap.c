@@ -11,8 +11,9 @@
  *            buffer, reused by every input, at an offset of
  *            (bits 4-7) * 40 + (bit 1) * 8 bytes (the library aligns it),
  *            or, when bits 4-7 are all set and bit 1 is clear, in its own
- *            mmap.  Caller memory is what makes the fuzzer fast: no mmap,
- *            munmap and first-touch page faults per input, and a heap that
+ *            mmap (then with the smallest pool and arena).  Caller
+ *            memory is what makes the fuzzer fast: no mmap, munmap and
+ *            first-touch page faults per input, and a heap that
  *            finds the blocks of the previous input's heap in its memory
  *            (nothing may rely on pool memory being zero).
  *   then     operations: one opcode byte, then its argument bytes
@@ -44,11 +45,16 @@ static unsigned take16(input *in)
     return lo | take8(in) << 8;
 }
 
-/* Mostly small sizes, some up to 16 KiB, a few at the edges.  A fallback
- * heap (malloc serves its misses) is asked for at most FALLBACK_MAX bytes
- * at once: ASan serves larger blocks with a fresh mmap, munmap and page
- * faults each time, which cost the fuzzer a third of its time (issue 15),
- * and a fallback block's path through rtalloc does not depend on its size. */
+/* Sizes: three eighths up to 63 B, three eighths up to 1 KiB, an eighth up
+ * to 16 KiB and an eighth at the edges.  The model writes and checks every
+ * byte of every block, so the share of large sizes sets the fuzzer's speed:
+ * with a quarter each up to 16 KiB and at the edges, the byte copies,
+ * compares and calloc's zeroing were a quarter of its time (issue 15).  A
+ * fallback heap (malloc serves its misses) is asked for at most
+ * FALLBACK_MAX bytes at once: ASan serves larger blocks with a fresh mmap,
+ * munmap and page faults each time, which cost the fuzzer a third of its
+ * time (issue 15), and a fallback block's path through rtalloc does not
+ * depend on its size. */
 #define FALLBACK_MAX (96u << 10)
 
 static size_t fallback_size(const heap_model *m, size_t want)
@@ -59,12 +65,16 @@ static size_t fallback_size(const heap_model *m, size_t want)
 static size_t take_size(input *in, const heap_model *m)
 {
     unsigned v = take16(in);
-    switch (v >> 14) {
+    switch (v >> 13) {
     case 0:
-        return v & 0x3f;
     case 1:
-        return v & 0x3ff;
     case 2:
+        return v & 0x3f;
+    case 3:
+    case 4:
+    case 5:
+        return v & 0x3ff;
+    case 6:
         return v & 0x3fff;
     default:
         break;
@@ -212,11 +222,14 @@ static void run_ops(heap_model *m, input *in)
  * ASan's memcmp interceptor checked both ranges' shadow each time (a
  * tenth of the fuzzer's time), which says nothing the model does not
  * know (it compares exactly the bytes it wrote).  The library's own
- * memcpy and memset stay checked (ASan instruments them at compile time). */
+ * memcpy and memset stay checked (ASan instruments them at compile time).
+ * ASan's quarantine of 256 MiB and its release of free memory to the
+ * system made fallback blocks land on fresh pages, two page faults per
+ * input; 8 MiB still holds many inputs' worth of freed blocks. */
 const char *__asan_default_options(void);
 const char *__asan_default_options(void)
 {
-    return "intercept_memcmp=0";
+    return "intercept_memcmp=0:quarantine_size_mb=8:allocator_release_to_os_interval_ms=-1";
 }
 
 /* The largest pools, arena and metadata, plus the largest offset. */
@@ -253,6 +266,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t offset = (b1 >> 4) * 40 + (b1 & 2) * 4;
         cfg.memory = caller_memory + offset;
         cfg.memory_bytes = sizeof caller_memory - offset;
+    } else {
+        /* A heap in its own mapping: the smallest pool and arena.  Every
+         * page of a fresh mapping faults on first touch (RTA_NO_PREFAULT),
+         * and the 6 % of inputs that took this path with pools of up to
+         * 1 MiB cost a fifth of the fuzzer's time; the mapping path does
+         * not depend on the sizes. */
+        cfg.pool_bytes = pools[0];
+        if (cfg.arena_bytes > arenas[1])
+            cfg.arena_bytes = arenas[1];
     }
     cfg.on_trap = on_trap;
     cfg.trap_user = &m;

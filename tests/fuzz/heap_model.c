@@ -141,13 +141,28 @@ static int ranges_overlap(const unsigned char *a, size_t an, const unsigned char
     return a < b + bn && b < a + an;
 }
 
-/* A new range must not touch any live block or arena allocation. */
+static size_t model_block_extent(const model_block *b)
+{
+    return b->usable ? b->usable : (b->size ? b->size : 1);
+}
+
+/* A new range must not touch any live block or arena allocation.  It runs
+ * at every allocation over every live block: a loop without branches
+ * first, the one that names the culprit only when it found one. */
 static void check_no_overlap(const heap_model *m, const unsigned char *p, size_t n,
                              const char *what)
 {
+    int hit = 0;
+    for (unsigned i = 0; i < m->n_blocks; i++)
+        hit |= ranges_overlap(p, n, m->blocks[i].ptr, model_block_extent(&m->blocks[i]));
+    for (unsigned a = 0; a < m->n_arenas; a++)
+        for (unsigned i = 0; i < m->arenas[a].n_blocks; i++)
+            hit |= ranges_overlap(p, n, m->arenas[a].blocks[i].ptr, m->arenas[a].blocks[i].size);
+    if (!hit)
+        return;
     for (unsigned i = 0; i < m->n_blocks; i++) {
         const model_block *b = &m->blocks[i];
-        size_t bn = b->usable ? b->usable : (b->size ? b->size : 1);
+        size_t bn = model_block_extent(b);
         MODEL_CHECK(m, !ranges_overlap(p, n, b->ptr, bn),
                     "%s [%p,+%zu) overlaps live block [%p,+%zu)", what, (const void *)p, n,
                     (const void *)b->ptr, bn);
@@ -209,7 +224,16 @@ void model_check_stats(heap_model *m)
     MODEL_CHECK(m, st.bytes_peak == m->bytes_peak, "bytes_peak %zu, model %zu", st.bytes_peak,
                 m->bytes_peak);
     MODEL_CHECK(m, st.n_classes == m->n_classes, "n_classes changed to %u", st.n_classes);
-    for (unsigned c = 0; c < m->n_classes; c++) {
+    /* Every class after every call: one pass without branches, then, only
+     * when something differs, the pass that says what. */
+    uint64_t differ = 0;
+    unsigned n = m->n_classes < RTA_MAX_CLASSES ? m->n_classes : RTA_MAX_CLASSES;
+    for (unsigned c = 0; c < n; c++) {
+        const rta_class_stats *cs = &st.classes[c];
+        differ |= (cs->live ^ m->class_live[c]) | (cs->peak ^ m->class_peak[c]) |
+                  (cs->capacity < cs->live);
+    }
+    for (unsigned c = 0; differ && c < m->n_classes; c++) {
         const rta_class_stats *cs = &st.classes[c];
         MODEL_CHECK(m, cs->live == m->class_live[c], "class %u (%zu B) live %zu, model %zu", c,
                     m->class_size[c], cs->live, m->class_live[c]);
