@@ -164,8 +164,14 @@ midi_pid=
 check "the MIDI source ran and stopped (exit $midi_st)" $midi_st
 sed 's/^/  midi source: /' "$midi_out"
 sent=$(sed -n 's/^notes sent: //p' "$midi_out")
-poll '[ "${notes:-0}" = "$sent" ]'
-check "every note sent was played (sent ${sent:-none}, played ${notes:-none})" $?
+# A server overrun may keep a cycle's MIDI from the host (the source's
+# comment): then up to one note per overrun is lost on the way, not in
+# the plugin, and the counts may differ by that much.  Without one,
+# every note must arrive.
+xruns=$(sed -n 's/^xruns: //p' "$midi_out")
+lost_ok=${xruns:-0}
+poll '[ "${notes:-0}" -le "$sent" ] && [ "${notes:-0}" -ge $((sent - lost_ok)) ]'
+check "every note sent was played (sent ${sent:-none}, played ${notes:-none}, server overruns ${xruns:-none})" $?
 stop_jalv
 check "jalv exited 0 at the end of its input (exit $st)" "$([ $st = 0 ]; echo $?)"
 
@@ -185,7 +191,9 @@ ge voice_frees $NOTES
 ge tables $TABLES
 ge heap_remote_frees $TABLES
 eq voice_frees "$(stat "$stats" voice_allocs)"
-eq notes "$sent"
+v=$(stat "$stats" notes)
+check "notes = $sent, less at most one per server overrun ($lost_ok) (got ${v:-none})" \
+    "$([ -n "$v" ] && [ "$v" -le "$sent" ] && [ "$v" -ge $((sent - lost_ok)) ]; echo $?)"
 eq pool_failures 0
 eq heap_bytes_live 0
 eq heap_fallbacks 0

@@ -9,7 +9,10 @@
  * later its note-off; before every 8th note, a program change (0-3 in
  * turn).  At the end of its stdin it stops sending at a cycle boundary,
  * leaves, and prints "notes sent: N" and "program changes sent: M", so
- * the test can compare them with what the plugin counted. */
+ * the test can compare them with what the plugin counted, and "xruns: X",
+ * the server's overruns while it ran: in a cycle where a client misses
+ * its deadline, JACK may not run the clients after it, and the MIDI of
+ * that cycle never reaches the host. */
 #include <jack/jack.h>
 #include <jack/midiport.h>
 #include <stdatomic.h>
@@ -22,7 +25,7 @@
 
 static jack_port_t *out;
 static atomic_int sending, stopped;
-static atomic_uint_fast64_t notes, programs;
+static atomic_uint_fast64_t notes, programs, xruns;
 static uint64_t frame; /* frames since sending began; process thread only */
 
 static const unsigned char scale[8] = {60, 62, 64, 65, 67, 69, 71, 72};
@@ -63,6 +66,13 @@ static int process(jack_nframes_t n, void *arg)
     return 0;
 }
 
+static int on_xrun(void *arg)
+{
+    (void)arg;
+    atomic_fetch_add(&xruns, 1);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -77,7 +87,8 @@ int main(int argc, char **argv)
         return 1;
     }
     out = jack_port_register(client, "out", JACK_DEFAULT_MIDI_TYPE, JackPortIsOutput, 0);
-    if (!out || jack_set_process_callback(client, process, NULL) || jack_activate(client)) {
+    if (!out || jack_set_process_callback(client, process, NULL) ||
+        jack_set_xrun_callback(client, on_xrun, NULL) || jack_activate(client)) {
         fprintf(stderr, "lv2_midi_source: cannot set up the client\n");
         return 1;
     }
@@ -101,7 +112,8 @@ int main(int argc, char **argv)
         usleep(10000);
     jack_deactivate(client);
     jack_client_close(client);
-    printf("notes sent: %llu\nprogram changes sent: %llu\n",
-           (unsigned long long)atomic_load(&notes), (unsigned long long)atomic_load(&programs));
+    printf("notes sent: %llu\nprogram changes sent: %llu\nxruns: %llu\n",
+           (unsigned long long)atomic_load(&notes), (unsigned long long)atomic_load(&programs),
+           (unsigned long long)atomic_load(&xruns));
     return 0;
 }
