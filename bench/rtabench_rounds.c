@@ -23,8 +23,8 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Median, min and max of the n values v[i*stride] that are >= 0 (when
- * n_out is 0 the figure is -1). */
+/* Median, min and max of the n values v[i*stride] that are >= 0 (-1
+ * for all three when there is none). */
 typedef struct rb_spread {
     double median, min, max;
     int n;
